@@ -1,0 +1,1 @@
+"""kamflow engine: definitions, evaluation, workflows. Never imports the web layer."""

@@ -1,0 +1,54 @@
+"""Settings from the environment and ``instance/config.py``; nothing else is read."""
+from __future__ import annotations
+
+import os
+import runpy
+from dataclasses import dataclass, field
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_PACK_PATH = PROJECT_ROOT
+
+
+def instance_path() -> Path:
+    """The instance folder: ``KAMFLOW_INSTANCE_PATH`` or ``instance/`` beside the packages."""
+    return Path(os.environ.get("KAMFLOW_INSTANCE_PATH", PROJECT_ROOT / "instance"))
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str
+    timezone: str = "Asia/Shanghai"
+    secret_key: str | None = None
+    instance: Path = field(default_factory=instance_path)
+    extra: dict = field(default_factory=dict)
+
+
+def _file_settings(folder: Path) -> dict:
+    """Upper-case names of ``instance/config.py``, a file the operator owns like Flask's."""
+    path = folder / "config.py"
+    if not path.is_file():
+        return {}
+    values = runpy.run_path(str(path))
+    return {k: v for k, v in values.items() if k.isupper()}
+
+
+def load_settings(**overrides) -> Settings:
+    """Environment first, then ``instance/config.py``, then defaults; ``overrides`` win."""
+    folder = instance_path()
+    from_file = _file_settings(folder)
+
+    def pick(name: str, default=None):
+        env = os.environ.get(f"KAMFLOW_{name}")
+        return env if env not in (None, "") else from_file.get(name, default)
+
+    default_url = f"sqlite:///{folder / 'kamflow.db'}"
+    values = dict(
+        database_url=pick("DATABASE_URL", default_url),
+        timezone=pick("TIMEZONE", "Asia/Shanghai"),
+        secret_key=pick("SECRET_KEY"),
+        instance=folder,
+        extra=from_file,
+    )
+    values.update({k: v for k, v in overrides.items() if v is not None})
+    return Settings(**values)

@@ -1,0 +1,1 @@
+"""Definitions: reading packs, validating them, immutable spec objects, versioned storage."""

@@ -1,0 +1,50 @@
+"""The set of definitions that references are resolved against, and shared check helpers."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from engine.definitions.documents import Document
+from engine.errors import ExpressionError, Problem
+from engine.expr import check, parse
+
+FIELD_TYPES = {
+    "integer": "number", "number": "number", "boolean": "boolean", "date": "date",
+}
+
+
+@dataclass
+class Catalog:
+    """Definitions by kind and id: a pack being imported plus what is published elsewhere."""
+
+    documents: dict[str, dict[str, Document]] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, docs) -> "Catalog":
+        catalog = cls()
+        for doc in docs:
+            if doc.def_id and doc.kind != "pack":
+                catalog.documents.setdefault(doc.kind, {}).setdefault(doc.def_id, doc)
+        return catalog
+
+    def get(self, kind: str, def_id: str) -> Document | None:
+        return self.documents.get(kind, {}).get(def_id)
+
+    def ids(self, kind: str) -> list[str]:
+        return sorted(self.documents.get(kind, {}))
+
+    def forms_for(self, customer_types) -> list[Document]:
+        """The forms whose ``customer_type`` is one of ``customer_types``."""
+        wanted = set(customer_types or ())
+        return [d for _, d in sorted(self.documents.get("form", {}).items())
+                if d.content.get("customer_type") in wanted]
+
+
+def check_expression(doc: Document, path: tuple, text: str, env: dict, problems: list[Problem],
+                     expect=None):
+    """Parse and type-check one expression of ``doc``; returns (ast, type) or None."""
+    try:
+        node = parse(text)
+        return node, check(node, env, expect=expect)
+    except ExpressionError as exc:
+        problems.append(doc.problem(path, f"expression {text!r}: {exc}"))
+        return None

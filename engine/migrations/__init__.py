@@ -1,0 +1,1 @@
+"""Alembic migration environment; run it through ``engine.migrate``, not the alembic CLI."""

@@ -1,0 +1,16 @@
+"""Human text in definitions: a string, or a map of locale to string."""
+from __future__ import annotations
+
+DEFAULT_LOCALES = ("en", "zh")
+
+
+def pick_text(text, locale: str | None = None) -> str:
+    """The text for ``locale``, else English, else Chinese, else any; '' for None."""
+    if text is None:
+        return ""
+    if isinstance(text, str):
+        return text
+    for candidate in (locale, *DEFAULT_LOCALES):
+        if candidate and candidate in text:
+            return text[candidate]
+    return next(iter(text.values()), "")
