@@ -8,8 +8,8 @@ from dataclasses import dataclass
 class Problem:
     """One thing wrong with an input, located as precisely as the input allows.
 
-    ``file`` is a path inside a pack (``rules/value_potential.yaml``) or a data file,
-    ``definition`` names the definition (``ruleset value_potential``), ``path`` is a JSON path
+    ``file`` is a path inside a pack (``rules/abc_tiers.yaml``) or a data file,
+    ``definition`` names the definition (``ruleset abc_tiers``), ``path`` is a JSON path
     (``$.axes.value.items[2].score``), ``line``/``column`` are 1-based, ``row`` is a data row.
     """
 

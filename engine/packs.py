@@ -53,7 +53,7 @@ def _checked_contents(session: Session, location) -> PackContents:
         problems += schema_problems(contents.manifest)
     pack_id = contents.pack_id
     context = store.published_documents(session, exclude_pack=pack_id)
-    problems += check_documents(contents.definitions, context)
+    problems += check_documents(contents.definitions, context, contents.unreadable)
     problems += _ownership_problems(session, contents)
     if problems:
         raise InvalidInput(sort_problems(problems), subject=f"pack {location}")

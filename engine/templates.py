@@ -26,7 +26,9 @@ def template_problems(text: str) -> list[str]:
         env.compile(tree)
     except TemplateSyntaxError as exc:
         return [f"template syntax error on line {exc.lineno}: {exc.message}"]
-    problems = [f"template escape: {name!r} is not allowed" for name in _private_names(tree)]
+    private = _private_names(tree)
+    problems = [f"template escape: private names are not allowed "
+                f"({', '.join(repr(n) for n in private)})"] if private else []
     unknown = sorted(meta.find_undeclared_variables(tree) - set(TEMPLATE_VARIABLES))
     problems += [f"unknown template variable {name!r}; templates see "
                  f"{', '.join(TEMPLATE_VARIABLES)}" for name in unknown]
@@ -45,4 +47,4 @@ def _private_names(tree: nodes.Template) -> list[str]:
             name = getattr(node, "name", "")
         if isinstance(name, str) and name.startswith("_"):
             found.append(name)
-    return found
+    return list(dict.fromkeys(found))

@@ -18,3 +18,7 @@ def serve(host: str, port: int):
 
 def main() -> None:
     cli(prog_name="kamflow")
+
+
+if __name__ == "__main__":
+    main()

@@ -17,14 +17,20 @@ class Catalog:
     """Definitions by kind and id: a pack being imported plus what is published elsewhere."""
 
     documents: dict[str, dict[str, Document]] = field(default_factory=dict)
+    broken: set[tuple[str, str]] = field(default_factory=set)
 
     @classmethod
-    def of(cls, docs) -> "Catalog":
-        catalog = cls()
+    def of(cls, docs, broken=()) -> "Catalog":
+        """A catalog of valid ``docs``; ``broken`` (kind, id) keys are known, so references
+        to them are not reported again as dangling."""
+        catalog = cls(broken=set(broken))
         for doc in docs:
             if doc.def_id and doc.kind != "pack":
                 catalog.documents.setdefault(doc.kind, {}).setdefault(doc.def_id, doc)
         return catalog
+
+    def is_broken(self, kind: str, def_id: str) -> bool:
+        return (kind, def_id) in self.broken
 
     def get(self, kind: str, def_id: str) -> Document | None:
         return self.documents.get(kind, {}).get(def_id)
@@ -46,5 +52,11 @@ def check_expression(doc: Document, path: tuple, text: str, env: dict, problems:
         node = parse(text)
         return node, check(node, env, expect=expect)
     except ExpressionError as exc:
-        problems.append(doc.problem(path, f"expression {text!r}: {exc}"))
+        problems.append(doc.problem(path, expression_message(text, exc)))
         return None
+
+
+def expression_message(text: str, exc: ExpressionError) -> str:
+    """``expression 'a +', position 3: <what is wrong>``."""
+    where = f", position {exc.position + 1}" if exc.position is not None else ""
+    return f"expression {text!r}{where}: {exc.message}"

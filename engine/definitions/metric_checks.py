@@ -1,7 +1,8 @@
 """Checks of a ruleset's metrics, and the type each metric produces (SPEC §3.2, §3.5)."""
 from __future__ import annotations
 
-from engine.definitions.catalog import FIELD_TYPES, Catalog, check_expression
+from engine.definitions.catalog import (FIELD_TYPES, Catalog, check_expression,
+                                        expression_message)
 from engine.definitions.documents import Document, did_you_mean
 from engine.errors import ExpressionError, Problem
 from engine.expr import BOOLEAN, DATE, NUMBER, TEXT, ExprType, names_in, parse
@@ -70,8 +71,8 @@ class MetricTypes:
         if key in self.profile_fields:
             return self.profile_fields[key]
         scope = ", ".join(self.doc.content.get("applies_to", []))
-        self._error(path + ("field",), f"field {key!r} is not a core attribute nor a field of "
-                                       f"any form for {scope}{did_you_mean(key, self.profile_fields)}")
+        self._error(path + ("field",), f"field {key!r} is neither a core attribute nor a field "
+                                       f"of a form for {scope}{did_you_mean(key, self.profile_fields)}")
         return None
 
     def _formula(self, path: tuple, text: str) -> ExprType | None:
@@ -80,6 +81,10 @@ class MetricTypes:
             return None
         env = {}
         for name in sorted(names - {"as_of"}):
+            if "." in name:
+                self._error(path + ("formula",), f"expression {text!r}: {name!r} is attribute "
+                                                 "access; a formula names metrics and as_of only")
+                return None
             if name not in self.metrics:
                 self._error(path + ("formula",), f"expression {text!r}: unknown metric {name!r}"
                                                  f"{did_you_mean(name, self.metrics)}")
@@ -96,7 +101,7 @@ class MetricTypes:
         try:
             return names_in(parse(text))
         except ExpressionError as exc:
-            self._error(path, f"expression {text!r}: {exc}")
+            self._error(path, expression_message(text, exc))
             return None
 
     def _aggregate(self, path: tuple, spec: dict) -> ExprType | None:

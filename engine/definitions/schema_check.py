@@ -41,4 +41,5 @@ def _unknown_keys(doc: Document, error: ValidationError, path: tuple) -> list[Pr
         return [doc.problem(path, error.message)]
     allowed = ", ".join(sorted(known))
     return [doc.problem(path + (key,), f"unknown key {key!r}{did_you_mean(key, known)}; "
-                                       f"expected one of: {allowed}") for key in extra]
+                                       f"expected one of: {allowed}", at_key=True)
+            for key in extra]

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 from typing import Iterable
 
 from engine.definitions.catalog import Catalog
@@ -27,6 +27,7 @@ class PackContents:
 
     manifest: Document | None = None
     definitions: list[Document] = field(default_factory=list)
+    unreadable: list[tuple[str, str]] = field(default_factory=list)
 
     @property
     def pack_id(self) -> str | None:
@@ -41,17 +42,21 @@ def load_pack(location: str | Path) -> tuple[PackContents, list[Problem]]:
         doc, doc_problems = read_document(source)
         problems += doc_problems
         if doc is None:
+            if source.folder_kind:
+                # Probably the definition the file is named after: refer to it as broken.
+                contents.unreadable.append((source.folder_kind, PurePosixPath(source.path).stem))
             continue
         if doc.kind == "pack":
             contents.manifest = doc
         else:
             contents.definitions.append(doc)
-    if contents.manifest is None and not any(p.file == PACK_FILE for p in problems):
+    if contents.manifest is None and not problems:
         problems.append(Problem(file=PACK_FILE, message="the pack has no pack.yaml"))
     return contents, problems
 
 
-def check_documents(docs: list[Document], context: Iterable[Document] = ()) -> list[Problem]:
+def check_documents(docs: list[Document], context: Iterable[Document] = (),
+                    unreadable: Iterable[tuple[str, str]] = ()) -> list[Problem]:
     """Schema, duplicate-id and reference problems of ``docs``, resolved against ``context``.
 
     ``context`` holds definitions published by other packs; they are re-checked too, so a
@@ -59,15 +64,15 @@ def check_documents(docs: list[Document], context: Iterable[Document] = ()) -> l
     """
     problems: list[Problem] = []
     valid: list[Document] = []
+    broken: list[Document] = []
     for doc in docs:
         found = schema_problems(doc)
         problems += found
-        if not found:
-            valid.append(doc)
+        (broken if found else valid).append(doc)
     problems += _duplicate_ids(docs)
     ours = {d.key for d in docs}
     others = [d for d in context if d.key not in ours]
-    catalog = Catalog.of([*valid, *others])
+    catalog = Catalog.of([*valid, *others], [d.key for d in broken] + list(unreadable))
     for doc in [*valid, *others]:
         if doc.kind in SEMANTIC_CHECKS:
             problems += SEMANTIC_CHECKS[doc.kind](doc, catalog)
@@ -93,7 +98,7 @@ def validate_pack(location: str | Path, context: Iterable[Document] = ()):
     contents, problems = load_pack(location)
     if contents.manifest is not None:
         problems += schema_problems(contents.manifest)
-    problems += check_documents(contents.definitions, context)
+    problems += check_documents(contents.definitions, context, contents.unreadable)
     return contents, sort_problems(problems)
 
 

@@ -17,7 +17,9 @@ def check_workflow(doc: Document, catalog: Catalog) -> list[Problem]:
     tasks = content.get("tasks", {})
     _check_templates(doc, tasks, problems)
     ruleset = catalog.get("ruleset", content["ruleset"])
-    if ruleset is None:
+    if ruleset is None and catalog.is_broken("ruleset", content["ruleset"]):
+        segments = None
+    elif ruleset is None:
         problems.append(doc.problem(("ruleset",), f"unknown ruleset {content['ruleset']!r}"
                                                   f"{did_you_mean(content['ruleset'], catalog.ids('ruleset'))}"))
         segments = None

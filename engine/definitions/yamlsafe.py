@@ -32,14 +32,16 @@ class LineMap:
     values: dict[Path, tuple[int, int]] = field(default_factory=dict)
     keys: dict[Path, tuple[int, int]] = field(default_factory=dict)
 
-    def find(self, path: Path) -> tuple[int, int] | None:
-        """The position of ``path``, else of its nearest ancestor that has one."""
+    def find(self, path: Path, key: bool = False) -> tuple[int, int] | None:
+        """The position of the value at ``path`` (of its key when ``key``), else of the nearest
+        ancestor that has one."""
         path = tuple(path)
+        first, second = (self.keys, self.values) if key else (self.values, self.keys)
         while True:
-            if path in self.keys:
-                return self.keys[path]
-            if path in self.values:
-                return self.values[path]
+            if path in first:
+                return first[path]
+            if path in second:
+                return second[path]
             if not path:
                 return None
             path = path[:-1]
