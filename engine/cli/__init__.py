@@ -53,10 +53,14 @@ def cli():
 
 
 def _register() -> None:
-    from engine.cli import pack_cmds, setup_cmds
+    from engine.cli import customer_cmds, evaluate_cmds, import_cmds, pack_cmds, setup_cmds
 
     cli.add_command(setup_cmds.init)
     cli.add_command(pack_cmds.pack)
+    cli.add_command(import_cmds.import_)
+    cli.add_command(customer_cmds.customers)
+    cli.add_command(evaluate_cmds.evaluate)
+    cli.add_command(evaluate_cmds.scores)
 
 
 _register()

@@ -1,0 +1,1 @@
+"""Customers: name normalization, duplicate finding, merging."""
