@@ -22,8 +22,12 @@ class Context:
 
     @property
     def engine(self):
+        """The engine, disposed when the command finishes."""
         if self._engine is None:
             self._engine = make_engine(self.settings.database_url)
+            command = click.get_current_context(silent=True)
+            if command is not None:
+                command.call_on_close(self._engine.dispose)
         return self._engine
 
 

@@ -1,9 +1,79 @@
 """``kamflow customers duplicates|merge``."""
 from __future__ import annotations
 
+import csv
+import io
+import unicodedata
+
 import click
+
+from engine.cli import pass_context, reports_errors
+from engine.customers.duplicates import DEFAULT_MIN_SCORE, DuplicatePair, find_duplicates
+from engine.customers.merge import merge_customers
+
+COLUMNS = ("score", "code", "name", "other_code", "other_name", "type", "city", "reason")
 
 
 @click.group()
 def customers():
-    """Customer clean-up (not built yet)."""
+    """Customer clean-up: find likely duplicates and merge them."""
+
+
+@customers.command()
+@click.option("--min-score", type=click.FloatRange(0, 100), default=DEFAULT_MIN_SCORE,
+              show_default=True, help="Lowest name similarity (0–100) to report.")
+@click.option("--type", "customer_type", help="Only customers of this type.")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv"]),
+              default="table", show_default=True)
+@pass_context
+def duplicates(ctx, min_score: float, customer_type: str | None, output_format: str):
+    """List likely duplicates: same type and city, similar names or aliases."""
+    pairs = find_duplicates(ctx.engine, min_score=min_score, customer_type=customer_type)
+    rows = [_row(pair) for pair in pairs]
+    if output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\n")
+        writer.writerow(COLUMNS)
+        writer.writerows(rows)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    if not rows:
+        click.echo("no likely duplicates found")
+        return
+    for line in _table([list(COLUMNS), *rows]):
+        click.echo(line)
+    click.echo(f"{len(rows)} likely duplicate pair{'s' if len(rows) != 1 else ''}")
+
+
+@customers.command()
+@click.argument("keep")
+@click.argument("drop")
+@click.option("--actor", default="cli", show_default=True,
+              help="Who merges, for the audit log.")
+@pass_context
+@reports_errors
+def merge(ctx, keep: str, drop: str, actor: str):
+    """Merge customer DROP into KEEP: facts, tasks and history move, DROP's name stays as alias."""
+    result = merge_customers(ctx.engine, keep, drop, actor=actor)
+    moved = ", ".join(f"{kind.replace('_', ' ')} {count}" for kind, count in result.moved.items())
+    click.echo(f"merged {result.drop_code} into {result.keep_code}; moved: {moved}")
+    given_up = ", ".join(f"{kind.replace('_', ' ')} {len(records)}"
+                         for kind, records in result.replaced.items() if records)
+    if given_up:
+        click.echo(f"the kept customer's state won; {given_up} (details in the audit log)")
+
+
+def _row(pair: DuplicatePair) -> list[str]:
+    return [f"{pair.score:g}", pair.code, pair.name, pair.other_code, pair.other_name,
+            pair.type, pair.city or "", pair.reason]
+
+
+def _width(text: str) -> int:
+    """Columns a terminal gives ``text``: CJK characters take two."""
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _table(rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
+    return ["  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths))
+            .rstrip() for row in rows]
