@@ -12,6 +12,14 @@ def init_app(app: Flask) -> None:
     app.extensions[_KEY] = None
 
 
+def dispose_engine(app: Flask) -> None:
+    """Close the app's connections (tests and shutdown)."""
+    engine = app.extensions.get(_KEY)
+    if engine is not None:
+        engine.dispose()
+        app.extensions[_KEY] = None
+
+
 def get_engine():
     """The app's database engine (created on first use, shared by its requests)."""
     engine = current_app.extensions.get(_KEY)
