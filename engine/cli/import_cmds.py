@@ -1,10 +1,27 @@
-"""``kamflow import KIND FILE``."""
+"""``kamflow import KIND FILE [--dry-run] [--encoding …]``."""
 from __future__ import annotations
+
+from pathlib import Path
 
 import click
 
+from engine.cli import pass_context, reports_errors
+from engine.imports import ENCODINGS, KINDS, import_file
+
 
 @click.command("import")
-def import_():
-    """Import users, products, customers, orders, payments or visits (not built yet)."""
-    raise click.UsageError("kamflow import is not built yet")
+@click.argument("kind", type=click.Choice(list(KINDS)))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Report what would change and import nothing.")
+@click.option("--encoding", type=click.Choice(ENCODINGS, case_sensitive=False), default=None,
+              help="Encoding of a CSV file (default UTF-8, with or without BOM).")
+@pass_context
+@reports_errors
+def import_(ctx, kind: str, file: Path, dry_run: bool, encoding: str | None):
+    """Import users, products, customers, orders, payments or visits from CSV or XLSX.
+
+    Rows are upserted by their id; a file with any invalid row imports nothing and every
+    problem is listed (row, column, value, what was expected).
+    """
+    report = import_file(ctx.engine, kind, file, dry_run=dry_run, encoding=encoding, actor="cli")
+    click.echo(f"{file.name} ({kind}): {report.summary()}")

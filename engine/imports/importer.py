@@ -1,0 +1,205 @@
+"""``import_file``: one data file into one kind's table, all or nothing.
+
+Everything happens in one transaction on one connection:
+
+1. Stream the file row by row: parse and check each cell, resolve references, and stage the
+   parsed rows in batches into a temporary table (memory stays flat in the file's size).
+   While the next batch is parsed, a helper thread counts the staged batch's added/changed
+   rows and merges it into the kind's table (``INSERT … SELECT … ON CONFLICT (id) DO UPDATE
+   … WHERE changed``); the database works while Python parses.
+2. Check across rows in SQL: repeated ids, references to other rows of the same file.
+3. Any problem: roll everything back and raise ``ImportRejected`` listing the first 100. A dry
+   run rolls back too, after counting; a real one records an audit entry and commits.
+"""
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy import Engine
+from sqlalchemy.orm import Session
+
+from engine import audit
+from engine.db import WRITE_OPTION
+from engine.forms import CellError
+from engine.imports.kinds import Kind, RowStager, get_kind
+from engine.imports.problems import ProblemLog, expected_found
+from engine.imports.reading import (HEADER_ROW, ReadError, Table, Undecodable, UndecodableRow,
+                                    open_table)
+from engine.imports.staging import BatchWriter, Stage
+
+BATCH_ROWS = 10_000
+
+
+@dataclass(frozen=True)
+class ImportReport:
+    """What an import did (or, for a dry run, would do)."""
+
+    kind: str
+    rows: int
+    added: int
+    changed: int
+    unchanged: int
+    dry_run: bool = False
+
+    def summary(self) -> str:
+        note = " (dry run: nothing imported)" if self.dry_run else ""
+        return (f"{self.rows} rows read, {self.added} added, {self.changed} changed, "
+                f"{self.unchanged} unchanged{note}")
+
+
+def import_file(engine: Engine, kind: str, path, *, dry_run: bool = False,
+                encoding: str | None = None, actor: str | None = None) -> ImportReport:
+    """Import the CSV or XLSX file at ``path`` as ``kind`` (users, products, customers,
+    orders, payments, visits); raise ``InvalidInput`` (``ImportRejected``) and change nothing
+    if any row is invalid."""
+    spec = get_kind(kind)
+    path = Path(path)
+    log = ProblemLog(path.name, spec.column_names)
+    with engine.connect() as connection:
+        if not dry_run:
+            connection.execution_options(**{WRITE_OPTION: True})
+        stage = Stage(connection, spec)
+        try:
+            with connection.begin() as transaction:
+                stage.create()
+                with BatchWriter(stage, log, merge=not dry_run) as writer:
+                    _stage_file(connection, spec, path, encoding, writer, log)
+                stage.finish_loading()
+                stage.check(log)
+                if log:
+                    raise log.rejection()
+                report = ImportReport(spec.name, writer.rows, writer.added, writer.changed,
+                                      writer.rows - writer.added - writer.changed, dry_run)
+                if dry_run:
+                    transaction.rollback()
+                    return report
+                stage.finish_merging()
+                _audit(connection, report, path, actor)
+            return report
+        finally:
+            if not connection.closed and not connection.invalidated:
+                with connection.begin():
+                    stage.drop()
+
+
+def _audit(connection, report: ImportReport, path: Path, actor: str | None) -> None:
+    with Session(bind=connection) as session:
+        audit.record(session, actor, "data.import", report.kind, path.name,
+                     {"file": path.name, "rows": report.rows, "added": report.added,
+                      "changed": report.changed, "unchanged": report.unchanged})
+        session.flush()
+
+
+def _stage_file(connection, spec: Kind, path: Path, encoding: str | None,
+                writer: BatchWriter, log: ProblemLog) -> None:
+    """Read, parse and stage every row; problems go to ``log``."""
+    try:
+        with open_table(path, encoding) as table:
+            stager = spec.begin(connection)
+            layout = Layout(spec, stager, table.header, log)
+            _stage_rows(table, layout, stager, writer, log)
+    except ReadError as exc:
+        log.add(exc.row, None, expected_found(exc.expected, exc.found))
+
+
+class Layout:
+    """Where each expected column is in the file, checked against the header row."""
+
+    def __init__(self, spec: Kind, stager: RowStager, header: list, log: ProblemLog):
+        extra_names = spec.extra_columns(stager)
+        known = list(spec.column_names) + sorted(extra_names)
+        self.width = len(header)
+        self.positions: dict[str, int] = {}
+        self.unnamed: list[int] = []
+        for index, name in enumerate(header):
+            if name is None:
+                self.unnamed.append(index)
+            elif isinstance(name, Undecodable):
+                log.add(HEADER_ROW, f"column {index + 1}",
+                        expected_found(name.expected(), name.found()))
+            elif name in self.positions:
+                log.add(HEADER_ROW, name, f"expected each column once, got {name!r} again "
+                                          f"in column {index + 1}")
+            elif name not in known:
+                log.add(HEADER_ROW, name, unknown_column(name, known))
+            else:
+                self.positions[name] = index
+        self.columns = [(c.name, self.positions.get(c.name), c.parse, c.required)
+                        for c in spec.columns]
+        for name, index, _, required in self.columns:
+            if required and index is None:
+                log.add(HEADER_ROW, name, f"expected a column {name!r} in the header row, "
+                                          "got none")
+        self.extra = [(n, i) for n, i in self.positions.items() if n in extra_names]
+
+
+def unknown_column(name: str, known: list[str]) -> str:
+    close = difflib.get_close_matches(name, known, n=1)
+    if close:
+        return f"unknown column {name!r} (did you mean {close[0]!r}?)"
+    return f"unknown column {name!r}; expected one of {', '.join(known)}"
+
+
+def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWriter,
+                log: ProblemLog) -> None:
+    """Parse every row and stage it in batches. This loop runs for millions of rows, so the
+    per-row work is kept to one pass over the columns the file has."""
+    present = [(n, i, parse, required) for n, i, parse, required in layout.columns
+               if i is not None]
+    absent = {n: None for n, i, _, _ in layout.columns if i is None}
+    extra, width, unnamed = layout.extra, layout.width, bool(layout.unnamed)
+    batch: list[tuple] = []
+    for number, cells in table.rows:
+        if not any(cells):
+            continue
+        undecodable = _undecodable_cells(number, cells, layout, log) \
+            if type(cells) is UndecodableRow else ()
+        if len(cells) != width:
+            if len(cells) > width:
+                _stray_cells(number, cells, layout, log)
+            cells = (cells + [None] * width)[:width]
+        elif unnamed:
+            _stray_cells(number, cells, layout, log)
+        values = dict(absent)
+        for name, index, parse, required in present:
+            cell = cells[index]
+            if cell is None:
+                if required and index not in undecodable:
+                    log.add(number, name, "expected a value, got an empty cell")
+                values[name] = None
+                continue
+            try:
+                values[name] = parse(cell)
+            except CellError as exc:
+                log.cell(number, name, exc.expected, cell)
+                values[name] = None
+        row_extra = {name: cells[index] for name, index in extra}
+        batch.append(stager.stage(number, values, row_extra, log))
+        if len(batch) >= BATCH_ROWS:
+            writer.write(batch)
+            batch = []
+    if batch:
+        writer.write(batch)
+
+
+def _undecodable_cells(number: int, cells: list, layout: Layout, log: ProblemLog) -> set[int]:
+    """Report each cell whose bytes were not text, empty it, and return where they were."""
+    names = {i: n for n, i in layout.positions.items()}
+    found = set()
+    for index, cell in enumerate(cells):
+        if type(cell) is Undecodable:
+            log.add(number, names.get(index, f"column {index + 1}"),
+                    expected_found(cell.expected(), cell.found()))
+            cells[index] = None
+            found.add(index)
+    return found
+
+
+def _stray_cells(number: int, cells: list, layout: Layout, log: ProblemLog) -> None:
+    """A value beyond the header's last column, or under a column without a name."""
+    for index in [*layout.unnamed, *range(layout.width, len(cells))]:
+        if index < len(cells) and cells[index] is not None:
+            log.cell(number, f"column {index + 1}", "an empty cell (the column has no name in "
+                                                    "the header row)", cells[index])

@@ -1,0 +1,90 @@
+"""Problems found in a data file: kept up to a limit, counted beyond it, raised all at once."""
+from __future__ import annotations
+
+import heapq
+from typing import Iterable
+
+from engine.errors import InvalidInput, Problem
+from engine.forms import describe
+
+LISTED = 100
+
+
+def expected_got(expected: str, value) -> str:
+    """The one message shape for a bad cell: what would do, then what is there."""
+    return expected_found(expected, describe(value))
+
+
+def expected_found(expected: str, found: str) -> str:
+    """The same shape when what is there is described in words."""
+    return f"expected {expected}, got {found}"
+
+
+class ProblemLog:
+    """The first ``LISTED`` problems of a file in row order, and how many there are in all.
+
+    Problems arrive in row order from the streaming pass and, later, from SQL checks over the
+    staged rows (each query also ordered by row); only the first ``LISTED`` of each source are
+    kept, so memory stays flat however bad the file is.
+    """
+
+    def __init__(self, file: str, columns: Iterable[str] = ()):
+        self.file = file
+        self.order = {name: i for i, name in enumerate(columns)}
+        self.kept: list[tuple] = []
+        self.total = 0
+
+    def __bool__(self) -> bool:
+        return self.total > 0
+
+    def add(self, row: int | None, column: str | None, message: str) -> None:
+        self.total += 1
+        problem = Problem(file=self.file, row=row, path=column, message=message)
+        item = (row or 0, self.order.get(column, len(self.order)), self.total, problem)
+        if len(self.kept) < LISTED:
+            heapq.heappush(self.kept, _Reversed(item))
+        elif item < self.kept[0].item:
+            heapq.heapreplace(self.kept, _Reversed(item))
+
+    def cell(self, row: int, column: str, expected: str, value) -> None:
+        self.add(row, column, expected_got(expected, value))
+
+    def add_counted(self, found: Iterable[tuple[int, str, str]], count: int) -> None:
+        """Problems from a query listing at most ``LISTED`` of ``count``."""
+        listed = 0
+        for row, column, message in found:
+            self.add(row, column, message)
+            listed += 1
+        self.total += count - listed
+
+    def problems(self) -> list[Problem]:
+        return [entry.item[3] for entry in sorted(self.kept, reverse=True)]
+
+    def rejection(self) -> "ImportRejected":
+        return ImportRejected(self.problems(), self.total, self.file)
+
+
+class _Reversed:
+    """A heap entry ordered backwards, so the heap's top is the latest problem kept."""
+
+    __slots__ = ("item",)
+
+    def __init__(self, item: tuple):
+        self.item = item
+
+    def __lt__(self, other: "_Reversed") -> bool:
+        return self.item[:3] > other.item[:3]
+
+
+class ImportRejected(InvalidInput):
+    """A data file with invalid rows: nothing was imported. ``total`` counts every problem;
+    ``problems`` holds the first ``LISTED`` by row."""
+
+    def __init__(self, problems: list[Problem], total: int, file: str):
+        super().__init__(problems, subject=f"import of {file}")
+        self.total = total
+        more = total - len(problems)
+        if more > 0:
+            lines = "\n".join(f"  {p}" for p in self.problems)
+            self.args = (f"import of {file} rejected, {total} problems (the first {len(problems)}"
+                         f" by row):\n{lines}\n  … and {more} more",)
