@@ -1,15 +1,153 @@
-"""``kamflow evaluate`` and ``kamflow scores export``."""
+"""``kamflow evaluate``, ``kamflow scores export`` and ``kamflow scores explain``."""
 from __future__ import annotations
 
+import datetime as dt
+import functools
+import io
+import json
+
 import click
+from sqlalchemy.orm import Session
+
+from engine.cli import pass_context, reports_errors
+from engine.evaluation import evaluate as evaluate_ruleset
+from engine.evaluation import explain, export_scores, write_csv, write_json
+from engine.evaluation.results import RunResult
+from engine.evaluation.stored import RulesetNotGiven, only_ruleset
+from engine.evaluation.vectors import value_text
+from engine.models import UNCLASSIFIED
+
+
+def _date(_ctx, _param, value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
+
+
+def _names_a_ruleset(command):
+    """A missing ruleset id that cannot be inferred is a usage error (exit code 2)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except RulesetNotGiven as exc:
+            raise click.UsageError(str(exc)) from None
+
+    return wrapper
 
 
 @click.command()
-def evaluate():
-    """Evaluate a ruleset (not built yet)."""
-    raise click.UsageError("kamflow evaluate is not built yet")
+@click.argument("ruleset", required=False)
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="The date facts are read up to (default: today in the configured zone).")
+@click.option("--dry-run", is_flag=True, help="Compute everything, store nothing.")
+@pass_context
+@reports_errors
+@_names_a_ruleset
+def evaluate(ctx, ruleset, as_of, dry_run):
+    """Score every customer in scope of RULESET and place it in a segment."""
+    if ruleset is None:
+        with Session(ctx.engine) as session:
+            ruleset = only_ruleset(session)
+    result = evaluate_ruleset(ctx.engine, ruleset, as_of=as_of, dry_run=dry_run,
+                              trigger="cli")
+    for line in summary_lines(result):
+        click.echo(line)
+
+
+def summary_lines(result: RunResult) -> list[str]:
+    """What ``evaluate`` prints: the run, segment counts, migration matrix, warnings."""
+    ruleset = result.ruleset
+    stored = "dry run, nothing stored" if result.dry_run else f"stored as run {result.run_id}"
+    lines = [f"ruleset {ruleset.spec.id} version {ruleset.version_number} as of "
+             f"{result.as_of.isoformat()}: {len(result.population)} customers in scope, "
+             f"{stored} ({result.timings.get('total', 0):.2f} s)", ""]
+    computed, effective = result.segment_counts(), result.segment_counts(effective=True)
+    rows = [[segment, str(count), str(effective.get(segment, 0))]
+            for segment, count in computed.items()]
+    lines += _table(["segment", "customers", "effective"], rows)
+    migration = result.migration
+    source = (f"run {migration['previous_run']}" if migration["previous_run"] is not None
+              else "no previous run")
+    lines += ["", f"migration from {source} (rows: from, columns: to)"]
+    lines += _matrix(list(computed), migration["matrix"])
+    if result.warnings:
+        lines += ["", "warnings:"] + [f"  - {w['message']}" for w in result.warnings]
+    return lines
+
+
+def _matrix(segments: list[str], matrix: dict) -> list[str]:
+    order = segments + [UNCLASSIFIED]
+    columns = [s for s in order if any(s in row for row in matrix.values())]
+    rows = [[before] + [str(matrix[before].get(after, 0)) for after in columns]
+            for before in order if before in matrix]
+    return _table(["from \\ to", *columns], rows)
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells):
+        first = cells[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:]))
+        return "  ".join([first, *rest]).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]
 
 
 @click.group()
 def scores():
-    """Stored scores (not built yet)."""
+    """Stored scores: export them, or explain one customer's segment."""
+
+
+@scores.command("export")
+@click.option("--ruleset", "ruleset", help="Ruleset id (may be omitted when only one exists).")
+@click.option("--run", "run_id", type=int, help="A stored run (default: the latest one).")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv",
+              show_default=True)
+@click.option("-o", "output", type=click.Path(dir_okay=False, writable=True),
+              help="Write to FILE instead of standard output.")
+@pass_context
+@reports_errors
+@_names_a_ruleset
+def export(ctx, ruleset, run_id, fmt, output):
+    """Every customer of a stored run: segments, axis scores, metrics and points."""
+    table = export_scores(ctx.engine, ruleset, run_id)
+    write = write_csv if fmt == "csv" else write_json
+    if output is None:
+        buffer = io.StringIO(newline="")
+        write(table, buffer)
+        click.echo(buffer.getvalue(), nl=False)
+        return
+    with open(output, "w", encoding="utf-8", newline="") as stream:
+        write(table, stream)
+    click.echo(f"wrote {len(table.rows)} rows of run {table.run_id} to {output}", err=True)
+
+
+@scores.command("explain")
+@click.argument("customer")
+@click.option("--ruleset", "ruleset", help="Ruleset id (may be omitted when only one exists).")
+@click.option("--run", "run_id", type=int, help="A stored run (default: the latest one).")
+@click.option("--json", "as_json", is_flag=True, help="Print the explanation as JSON.")
+@pass_context
+@reports_errors
+@_names_a_ruleset
+def explain_command(ctx, customer, ruleset, run_id, as_json):
+    """Why CUSTOMER has its segment: values, points, weights and splits."""
+    explanation = explain(ctx.engine, customer, ruleset, run_id)
+    if as_json:
+        click.echo(json.dumps(explanation.to_dict(), ensure_ascii=False, indent=2,
+                              default=_json_default))
+        return
+    for line in explanation.lines():
+        click.echo(line)
+
+
+def _json_default(value):
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value_text(value)
