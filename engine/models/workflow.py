@@ -79,7 +79,7 @@ class Task(Base):
     cancel_reason: Mapped[str | None] = mapped_column(String(500))
     note: Mapped[str | None] = mapped_column(Text)
     # The occurrence this one follows, for recurring templates.
-    previous_task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
+    previous_task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"), index=True)
     # Derived from (run, workflow, customer, template) or the previous occurrence, so resuming
     # a run cannot create the same task twice.
     idempotency_key: Mapped[str] = mapped_column(String(300), unique=True)
