@@ -57,7 +57,8 @@ def cli():
 
 
 def _register() -> None:
-    from engine.cli import customer_cmds, evaluate_cmds, import_cmds, pack_cmds, setup_cmds
+    from engine.cli import (customer_cmds, evaluate_cmds, import_cmds, pack_cmds,
+                            scheduler_cmds, setup_cmds, workflow_cmds)
 
     cli.add_command(setup_cmds.init)
     cli.add_command(pack_cmds.pack)
@@ -65,6 +66,10 @@ def _register() -> None:
     cli.add_command(customer_cmds.customers)
     cli.add_command(evaluate_cmds.evaluate)
     cli.add_command(evaluate_cmds.scores)
+    cli.add_command(scheduler_cmds.scheduler)
+    cli.add_command(scheduler_cmds.notify)
+    cli.add_command(workflow_cmds.tasks)
+    cli.add_command(workflow_cmds.override)
 
 
 _register()

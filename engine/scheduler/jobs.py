@@ -1,0 +1,67 @@
+"""What scheduled ticks do: the one place that calls the evaluation and workflow engines.
+
+- an evaluation tick evaluates its ruleset as of the tick's date (trigger ``scheduler``, the
+  tick's key as the run's ``tick_key``) and applies the run to the workflows;
+- a maintenance tick runs the workflows' daily maintenance, then delivers notifications.
+
+Resuming a tick whose process died is the same call: a run already stored for the tick (the
+evaluation stores a run and its scores in one transaction) is applied again — ``apply_run``
+resumes where it stopped and creates nothing twice — instead of being evaluated twice; a run
+left ``running`` (not expected: it would be a crash inside that transaction) is marked failed
+and made again.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date
+
+from sqlalchemy import Engine, select, update
+
+from engine.db import transaction
+from engine.evaluation import evaluate
+from engine.models import EvaluationRun, utcnow
+from engine.notify import NotifySettings, deliver_pending
+from engine.scheduler.ticks import Tick
+from engine.workflows import apply_run, maintain
+
+log = logging.getLogger(__name__)
+TRIGGER = "scheduler"
+
+
+def _stored_run(engine: Engine, tick: Tick) -> EvaluationRun | None:
+    """The run made for ``tick`` by an earlier attempt; one left running is retired."""
+    with transaction(engine) as session:
+        run = session.scalar(select(EvaluationRun).where(EvaluationRun.tick_key == tick.key))
+        if run is None or run.status == "completed":
+            return run
+        # The process making it died (or it failed): keep it as history, free the tick key.
+        session.execute(update(EvaluationRun).where(EvaluationRun.id == run.id).values(
+            status="failed", tick_key=None, finished_at=run.finished_at or utcnow(),
+            error=run.error or f"interrupted; made again for tick {tick.key}"))
+        log.warning("run %s for %s was left %s; evaluating again", run.id, tick.key, run.status)
+        return None
+
+
+def evaluate_ruleset(engine: Engine, tick: Tick, as_of: date, ruleset_id: str) -> int:
+    """Evaluate ``ruleset_id`` for ``tick`` and drive the workflows; the run's id."""
+    run = _stored_run(engine, tick)
+    run_id = run.id if run is not None else evaluate(
+        engine, ruleset_id, as_of=as_of, trigger=TRIGGER, tick_key=tick.key).run_id
+    report = apply_run(engine, run_id)
+    log.info("%s: run %s applied: %d moved, %d tasks created, %d cancelled", tick.key, run_id,
+             report.moved, report.created, report.cancelled)
+    return run_id
+
+
+def run_maintenance(engine: Engine, tick: Tick, today: date,
+                    notify_settings: NotifySettings) -> None:
+    """Daily task maintenance for ``today``, then delivery of what it notified."""
+    maintain(engine, today)
+    report = deliver_pending(engine, notify_settings)
+    log.info("maintenance %s: %s", today, report)
+
+
+def deliver_notifications(engine: Engine, notify_settings: NotifySettings) -> None:
+    report = deliver_pending(engine, notify_settings)
+    if any(report.counts.values()):
+        log.info("notifications: %s", report)
