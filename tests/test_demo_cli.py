@@ -1,0 +1,130 @@
+"""``kamflow demo``: a fresh database ends up holding the generated data set, evaluated."""
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from engine.demo.dataset import generate
+from engine.evaluation import today
+from engine.models import (
+    Customer,
+    CustomerScore,
+    EvaluationRun,
+    Order,
+    Payment,
+    Product,
+    Task,
+    User,
+    Visit,
+)
+from web.cli import cli
+
+AS_OF = dt.date(2025, 6, 15)
+MODELS = {"users": User, "products": Product, "customers": Customer, "orders": Order,
+          "payments": Payment, "visits": Visit}
+
+
+@pytest.fixture
+def demo(engine):
+    """Run ``kamflow demo --no-serve`` with extra arguments; returns the click Result."""
+    runner = CliRunner()
+
+    def invoke(*args):
+        return runner.invoke(cli, ["demo", "--no-serve", *map(str, args)],
+                             catch_exceptions=False)
+
+    return invoke
+
+
+def stored(engine) -> dict[str, int]:
+    with Session(engine) as session:
+        return {kind: session.scalar(select(func.count()).select_from(model))
+                for kind, model in MODELS.items()}
+
+
+def test_demo_fills_a_fresh_database(demo, engine):
+    result = demo("--customers", 40, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    dataset = generate(40, 1, as_of=AS_OF)
+    expected = {kind: len(dataset.rows(kind)) for kind in MODELS}
+    expected["users"] += 1  # the admin that init creates
+    assert stored(engine) == expected
+    assert expected["customers"] == 40 and expected["orders"] > 500
+    assert "sign in as admin with password " in result.output
+    assert "customers  40 hospitals" in result.output
+    assert f"payments   {expected['payments']:,} invoices" in result.output
+    rows = sum(expected.values()) - 1
+    assert f"imported   {rows:,} rows: {rows:,} added, 0 changed, 0 unchanged" in result.output
+
+
+def test_demo_evaluates_a_quarter_ago_and_today_then_runs_the_workflows(demo, engine):
+    result = demo("--customers", 40, "--as-of", AS_OF)
+    assert result.exit_code == 0, result.output
+    with Session(engine) as session:
+        runs = session.execute(select(EvaluationRun.id, EvaluationRun.as_of, EvaluationRun.status)
+                               .order_by(EvaluationRun.id)).all()
+        assert [(r.as_of, r.status) for r in runs] == [
+            (dt.date(2025, 3, 15), "completed"), (AS_OF, "completed")]
+        active = session.scalar(select(func.count()).select_from(Customer)
+                                .where(Customer.status == "active"))
+        for run in runs:
+            scored = session.scalar(select(func.count()).select_from(CustomerScore)
+                                    .where(CustomerScore.run_id == run.id))
+            assert scored == active
+        tasks = session.execute(select(Task.run_id, Task.status, User.active, User.role)
+                                .outerjoin(User, Task.assignee_id == User.id)).all()
+    assert {t.run_id for t in tasks} == {run.id for run in runs}
+    assert all(t.active is not False for t in tasks)
+    assert {t.role for t in tasks} >= {"rep", "manager", "staff"}  # staff: the marketing team
+    lines = result.output.splitlines()
+    first, second = (next(l for l in lines if l.startswith(f"  run {run.id} ")) for run in runs)
+    assert "as of 2025-03-15:" in first and first.endswith("first classification")
+    assert "as of 2025-06-15:" in second and "changed segment" in second
+    assert any(l.startswith(f"  tasks      {len(tasks)} created") for l in lines)
+    assert any(l.startswith("    by assignee  ") for l in lines)
+
+
+def test_demo_twice_changes_nothing(demo, engine):
+    assert demo("--customers", 40, "--as-of", AS_OF).exit_code == 0
+    before = stored(engine)
+    with Session(engine) as session:
+        tasks = session.scalar(select(func.count()).select_from(Task))
+    again = demo("--customers", 40, "--as-of", AS_OF)
+    assert again.exit_code == 0, again.output
+    assert stored(engine) == before
+    with Session(engine) as session:
+        assert session.scalar(select(func.count()).select_from(Task)) == tasks
+        assert session.scalar(select(func.count()).select_from(EvaluationRun)) == 3
+    assert "0 changed segment" in again.output and "tasks      none created" in again.output
+    rows = sum(before.values()) - 1
+    assert f"imported   {rows:,} rows: 0 added, 0 changed, {rows:,} unchanged" in again.output
+    assert "sign in as admin with the password you set" in again.output
+
+
+def test_demo_runs_as_of_today_in_the_configured_time_zone(demo, engine, monkeypatch):
+    monkeypatch.setenv("KAMFLOW_TIMEZONE", "Pacific/Kiritimati")
+    result = demo("--customers", 5, "--seed", 3)
+    assert result.exit_code == 0, result.output
+    day = today("Pacific/Kiritimati")
+    assert f"as of {day}" in result.output
+    with Session(engine) as session:
+        last = session.scalar(select(func.max(Order.date)))
+    assert last < day
+
+
+def test_demo_refuses_a_silly_size(demo, engine):
+    result = demo("--customers", 0)
+    assert result.exit_code == 2 and "--customers" in result.output
+
+
+def test_demo_serves_the_web_app_unless_told_not_to(engine, monkeypatch):
+    served = []
+    monkeypatch.setattr("flask.Flask.run", lambda app, **kw: served.append((app.name, kw)))
+    result = CliRunner().invoke(cli, ["demo", "--customers", "5", "--as-of", str(AS_OF),
+                                      "--port", "5123"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert served == [("web", {"host": "127.0.0.1", "port": 5123})]
