@@ -128,9 +128,11 @@ def test_evaluate_warnings_are_printed(run, engine, tmp_path):
                                            "score": "percentile"}]}}))
     Facts(engine).customer("C1", type="clinic")
     output = run("evaluate", "--as-of", "2026-03-31").output
-    assert output.splitlines()[-3:] == ["warnings:",
+    assert output.splitlines()[-4:] == ["warnings:",
                                         "  - metric 'beds' is null for 1 of 1 customers",
-                                        "  - segment 'high' has no customers"]
+                                        "  - segment 'high' has no customers",
+                                        "workflows: 0 customers moved, 0 tasks created, "
+                                        "0 cancelled"]
 
 
 def test_evaluate_usage_errors(run, world, engine, tmp_path):

@@ -16,6 +16,7 @@ from engine.evaluation.results import RunResult
 from engine.evaluation.stored import RulesetNotGiven, only_ruleset
 from engine.evaluation.vectors import value_text
 from engine.models import UNCLASSIFIED
+from engine.workflows import apply_run
 
 
 def _date(_ctx, _param, value: str | None) -> dt.date | None:
@@ -57,6 +58,10 @@ def evaluate(ctx, ruleset, as_of, dry_run):
                               trigger="cli")
     for line in summary_lines(result):
         click.echo(line)
+    if not dry_run:
+        report = apply_run(ctx.engine, result.run_id)
+        click.echo(f"workflows: {report.moved} customers moved, {report.created} tasks created, "
+                   f"{report.cancelled} cancelled")
 
 
 def summary_lines(result: RunResult) -> list[str]:

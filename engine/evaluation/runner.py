@@ -22,7 +22,7 @@ from .metrics import compute_metrics
 from .results import RunResult
 from .run_warnings import run_warnings
 from .scope import load_population
-from .score_rows import insert_scores
+from .bulk_insert import insert_scores
 from .scoring import score_axes
 
 FORMAT_VERSION = 1

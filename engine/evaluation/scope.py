@@ -7,10 +7,11 @@ for customers whose form lacks the field; an empty value is null.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from operator import itemgetter
 from typing import Mapping, Sequence
 
 import numpy as np
-from sqlalchemy import ColumnElement, Connection, Select, cast, select
+from sqlalchemy import ColumnElement, Connection, Select, and_, cast, select
 from sqlalchemy.dialects.postgresql import JSONB
 
 from engine.models import Customer, User
@@ -36,11 +37,15 @@ class Population:
         return len(self.ids)
 
 
+def in_scope(customers, applies_to: Sequence[str]) -> ColumnElement[bool]:
+    """The condition on ``customers`` of being in scope."""
+    return and_(customers.c.type.in_(list(applies_to)), customers.c.status.in_(ACTIVE_STATUSES))
+
+
 def scope_ids(applies_to: Sequence[str]) -> Select:
     """``SELECT id`` of the customers in scope."""
     customers = Customer.__table__
-    return select(customers.c.id).where(customers.c.type.in_(list(applies_to)),
-                                        customers.c.status.in_(ACTIVE_STATUSES))
+    return select(customers.c.id).where(in_scope(customers, applies_to))
 
 
 def load_population(connection: Connection, applies_to: Sequence[str],
@@ -51,7 +56,8 @@ def load_population(connection: Connection, applies_to: Sequence[str],
     columns: list[ColumnElement] = [scoped.c.id, scoped.c.code, scoped.c.type]
     for field in fields.values():
         columns.extend(field_columns(dialect, scoped, field))
-    rows = fetch_rows(connection, select(*columns).order_by(scoped.c.id))
+    rows = fetch_rows(connection, select(*columns))
+    rows.sort(key=itemgetter(0))
     raw = list(zip(*rows)) if rows else [()] * len(columns)
     ids = np.array(raw[0], dtype=np.int64)
     codes = np.array(raw[1], dtype=object)
@@ -77,7 +83,7 @@ def _scoped_customers(applies_to: Sequence[str], dialect: str):
     query = (select(customers.c.id, *core, users.c.username.label("owner"),
                     document.label("document"))
              .select_from(customers.outerjoin(users, users.c.id == customers.c.owner_id))
-             .where(customers.c.id.in_(scope_ids(applies_to))))
+             .where(in_scope(customers, applies_to)))
     scoped = query.cte("scoped")
     return scoped.prefix_with("MATERIALIZED", dialect="postgresql")
 

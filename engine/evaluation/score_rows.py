@@ -3,21 +3,18 @@
 Serializing a dict per customer costs more than the SQL of the whole run, so the JSON of
 ``CustomerScore.axes``, ``metrics`` and ``sides`` is assembled from per-column texts: each
 distinct value is formatted once (Python's shortest round-trip ``repr`` for doubles, as
-``json.dumps`` writes them), then joined with numpy object arithmetic. The result parses to
-exactly :meth:`RunResult.records` (a test holds them equal). Rows go in with ``executemany``
-on SQLite and ``COPY`` on PostgreSQL.
+``json.dumps`` writes them), then each row's object is one ``%`` of a template over those
+texts. The result parses to exactly :meth:`RunResult.records` (a test holds them equal).
+Rows go in with ``executemany`` on SQLite and ``COPY`` on PostgreSQL (:mod:`.bulk_insert`).
 """
 from __future__ import annotations
 
 import json
 from json.encoder import encode_basestring
+from dataclasses import dataclass, field
 from typing import Iterator
 
 import numpy as np
-from sqlalchemy import Connection, insert
-
-from engine.models import CustomerScore
-
 from .results import GROUP_KEY, RunResult
 from .vectors import Vec
 
@@ -57,96 +54,113 @@ def json_texts(vec: Vec) -> np.ndarray:
     return _texts(np.where(vec.null, "", vec.values), vec.null, encode_basestring)
 
 
-class RowTemplate:
-    """One JSON object per row from columns of JSON texts: a single ``%`` per row."""
+@dataclass(frozen=True)
+class Column:
+    """One value per customer that goes into a JSON object: a vector or a high/low side."""
 
-    def __init__(self):
-        self.parts: list[str] = []
-        self.columns: list[np.ndarray] = []
+    kind: str                  # number, text, date, boolean, or side (True is "high")
+    values: np.ndarray
+    null: np.ndarray
 
-    def add(self, text: str, column: np.ndarray | None = None) -> None:
-        self.parts.append(text.replace("%", "%%") + ("%s" if column is not None else ""))
-        if column is not None:
-            self.columns.append(column.tolist())
+    @classmethod
+    def of(cls, vec: Vec) -> "Column":
+        null = vec.null | ~np.isfinite(vec.values) if vec.kind == "number" else vec.null
+        return cls(vec.kind, vec.values, null)
+
+    @classmethod
+    def numbers(cls, values: np.ndarray) -> "Column":
+        return cls.of(Vec.of("number", values))
+
+    def json_texts(self) -> np.ndarray:
+        if self.kind == "side":
+            return np.where(self.values, '"high"', '"low"').astype(object)
+        return json_texts(Vec(self.kind, self.values, self.null))
+
+    def python(self) -> list:
+        """Values for a binary COPY (None where null)."""
+        if self.kind == "side":
+            return self.values.tolist()
+        return Vec(self.kind, self.values, self.null).to_python()
+
+
+@dataclass
+class JsonObject:
+    """A JSON object per row as literal text pieces, each followed by a column's value."""
+
+    pieces: list[tuple[str, Column | None]] = field(default_factory=list)
+
+    def add(self, text: str, column: Column | None = None) -> None:
+        self.pieces.append((text, column))
+
+    @property
+    def columns(self) -> list[Column]:
+        return [column for _, column in self.pieces if column is not None]
 
     def rows(self) -> list[str]:
-        template = "{" + "".join(self.parts) + "}"
-        return list(map(template.__mod__, zip(*self.columns)))
+        """The JSON text of every row: one ``%`` of a template per row."""
+        template = "{" + "".join(text.replace("%", "%%") + ("%s" if column else "")
+                                 for text, column in self.pieces) + "}"
+        return list(map(template.__mod__, zip(*(c.json_texts().tolist() for c in self.columns))))
 
 
-def metrics_json(result: RunResult, part: slice) -> list[str]:
+def _part(vec: Vec, part: slice) -> Vec:
+    return Vec(vec.kind, vec.values[part], vec.null[part])
+
+
+def metrics_object(result: RunResult, part: slice) -> JsonObject:
     weights = {item.metric: float(item.weight) for axis in result.ruleset.spec.axes
                for item in axis.items}
-    rows = RowTemplate()
+    found = JsonObject()
     for index, (metric_id, vec) in enumerate(result.metrics.items()):
         comma = "," if index else ""
-        rows.add(f'{comma}{json.dumps(metric_id)}:{{"value":',
-                 json_texts(vec.take(np.arange(len(vec))[part])))
+        found.add(f'{comma}{json.dumps(metric_id)}:{{"value":', Column.of(_part(vec, part)))
         points = result.scores.points.get(metric_id)
         if points is not None:
-            rows.add(',"points":', number_texts(points.points[part]))
-            rows.add(f',"weight":{weights[metric_id]!r}')
-        rows.add("}")
-    return rows.rows()
+            found.add(',"points":', Column.numbers(points.points[part]))
+            found.add(f',"weight":{weights[metric_id]!r}')
+        found.add("}")
+    return found
 
 
-def axes_json(result: RunResult, part: slice) -> list[str]:
-    rows = RowTemplate()
+def axes_object(result: RunResult, part: slice) -> JsonObject:
+    found = JsonObject()
     for index, (axis_id, scores) in enumerate(result.scores.axes.items()):
-        rows.add(f'{"," if index else ""}{json.dumps(axis_id)}:', number_texts(scores[part]))
-    return rows.rows()
+        found.add(f'{"," if index else ""}{json.dumps(axis_id)}:', Column.numbers(scores[part]))
+    return found
 
 
-def sides_json(result: RunResult, part: slice) -> list[str | None]:
+def sides_object(result: RunResult, part: slice) -> JsonObject | None:
     classification = result.classification
     if classification.sides is None:
-        return [None] * len(result.population.ids[part])
-    rows = RowTemplate()
+        return None
+    found = JsonObject()
     for index, (axis, high) in enumerate(classification.sides.items()):
-        sides = np.where(high[part], '"high"', '"low"').astype(object)
-        rows.add(f'{"," if index else ""}{json.dumps(axis)}:', sides)
+        found.add(f'{"," if index else ""}{json.dumps(axis)}:',
+                  Column("side", high[part], np.zeros(len(high[part]), dtype=bool)))
     if classification.groups is not None:
         groups = classification.groups[part]
-        rows.add(f",{json.dumps(GROUP_KEY)}:",
-                 _texts(groups, np.zeros(len(groups), dtype=bool), encode_basestring))
-    return rows.rows()
+        found.add(f",{json.dumps(GROUP_KEY)}:",
+                  Column("text", groups, np.zeros(len(groups), dtype=bool)))
+    return found
+
+
+def objects(result: RunResult, part: slice) -> tuple[JsonObject, JsonObject, JsonObject | None]:
+    """The axes, metrics and sides objects of the customers in ``part``."""
+    return axes_object(result, part), metrics_object(result, part), sides_object(result, part)
+
+
+def batches(result: RunResult) -> Iterator[slice]:
+    total = len(result.population)
+    for start in range(0, total, BATCH_SIZE):
+        yield slice(start, min(start + BATCH_SIZE, total))
 
 
 def score_rows(result: RunResult, run_id: int) -> Iterator[list[tuple]]:
     """Batches of rows in :data:`COLUMNS` order, JSON columns as text."""
-    total = len(result.population)
-    for start in range(0, total, BATCH_SIZE):
-        part = slice(start, min(start + BATCH_SIZE, total))
-        yield list(zip([run_id] * (part.stop - part.start),
-                       result.population.ids[part].tolist(), result.segments[part].tolist(),
-                       result.previous_segments[part].tolist(),
-                       result.effective_segments[part].tolist(),
-                       axes_json(result, part), metrics_json(result, part),
-                       sides_json(result, part)))
-
-
-def _copy_field(value) -> str:
-    return "\\N" if value is None else str(value).replace("\\", "\\\\")
-
-
-def _copy_line(row: tuple) -> str:
-    """One row in COPY's text format (JSON text never holds a raw tab or newline)."""
-    return "\t".join(map(_copy_field, row)) + "\n"
-
-
-def insert_scores(connection: Connection, result: RunResult, run_id: int) -> None:
-    """Write every score row of ``result`` under ``run_id`` in the connection's transaction."""
-    dialect = connection.dialect.name
-    for rows in score_rows(result, run_id):
-        if dialect == "sqlite":
-            marks = ", ".join("?" for _ in COLUMNS)
-            connection.exec_driver_sql(
-                f"INSERT INTO customer_scores ({', '.join(COLUMNS)}) VALUES ({marks})", rows)
-        elif dialect == "postgresql":
-            cursor = connection.connection.driver_connection.cursor()
-            with cursor.copy(f"COPY customer_scores ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                copy.write("".join(map(_copy_line, rows)))
-        else:
-            connection.execute(insert(CustomerScore.__table__), [
-                dict(zip(COLUMNS, row[:5] + tuple(None if t is None else json.loads(t)
-                                                  for t in row[5:]))) for row in rows])
+    for part in batches(result):
+        axes, metrics, sides = objects(result, part)
+        size = part.stop - part.start
+        yield list(zip([run_id] * size, result.population.ids[part].tolist(),
+                       result.segments[part].tolist(), result.previous_segments[part].tolist(),
+                       result.effective_segments[part].tolist(), axes.rows(), metrics.rows(),
+                       sides.rows() if sides else [None] * size))

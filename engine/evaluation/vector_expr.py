@@ -81,7 +81,7 @@ class _VectorCompiler:
         kind = kind_of(typ)
         return lambda env, size: Vec.full(kind, value, size)
 
-    def _compile_name(self, node: Node) -> Compiled:
+    def _compile_name(self, node: Name) -> Compiled:
         name = node.name
         return lambda env, size: env[name]
 
