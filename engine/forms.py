@@ -16,7 +16,7 @@ import datetime as dt
 import functools
 import re
 from dataclasses import dataclass
-from typing import Callable, Mapping
+from typing import Callable, Collection, Mapping
 
 from jsonschema import Draft202012Validator, FormatChecker
 
@@ -267,14 +267,16 @@ class ProfileForm:
         return (f"an empty cell (form {self.form.id} of type {self.form.customer_type} has no "
                 f"field {key})")
 
-    def validate(self, data: Mapping, shown: Mapping | None = None) -> list[FieldProblem]:
+    def validate(self, data: Mapping, shown: Mapping | None = None,
+                 unchanged: Collection[str] = ()) -> list[FieldProblem]:
         """Every problem with profile ``data``, in field order; ``shown`` maps a key to the
-        value to quote in its message (the text cell it came from)."""
+        value to quote in its message (the text cell it came from); ``unchanged`` fields are
+        not in ``data`` because they keep a stored value, so they are not required."""
         shown = shown or {}
         problems = [FieldProblem(k, shown.get(k, data[k]), self.not_a_field(k)) for k in data
                     if k not in self.fields]
         for key, field in self.fields.items():
-            if field.required and data.get(key) is None:
+            if field.required and data.get(key) is None and key not in unchanged:
                 problems.append(FieldProblem(key, shown.get(key), "a value"))
         found: dict[str, FieldProblem] = {}
         for error in self.validator.iter_errors(dict(data)):
@@ -291,9 +293,11 @@ class ProfileForm:
         order = list(self.fields)
         return sorted(problems, key=lambda p: order.index(p.key) if p.key in order else -1)
 
-    def from_cells(self, cells: Mapping[str, str | None]) -> tuple[dict, list[FieldProblem]]:
+    def from_cells(self, cells: Mapping[str, str | None],
+                   partial: bool = False) -> tuple[dict, list[FieldProblem]]:
         """Profile data from trimmed text cells (``None`` or '' is empty) of this form's
-        fields, and every problem; empty fields are left out of the data."""
+        fields, and every problem; empty fields are left out of the data. ``partial``: the
+        fields without a cell keep a stored value (an update), so they are not required."""
         data: dict = {}
         problems: list[FieldProblem] = []
         for key, parse in self.parsers.items():
@@ -305,8 +309,8 @@ class ProfileForm:
             except CellError as exc:
                 problems.append(FieldProblem(key, text, exc.expected))
         failed = {p.key for p in problems}
-        checked = self.validate({k: v for k, v in data.items()},
-                                {k: cells.get(k) for k in self.fields})
+        unchanged = [k for k in self.fields if k not in cells] if partial else ()
+        checked = self.validate(data, {k: cells.get(k) for k in self.fields}, unchanged)
         problems.extend(p for p in checked if p.key not in failed)
         order = list(self.fields)
         problems.sort(key=lambda p: order.index(p.key))

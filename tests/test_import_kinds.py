@@ -269,3 +269,64 @@ def test_rows_merged_batch_by_batch_are_rolled_back_when_a_later_row_is_bad(
     assert problem_lines(caught.value) == [
         "row 6: order_id: expected a unique order_id, got 'SO-9' again (first on row 5)"]
     assert snapshot(initialized) == before
+
+
+def test_columns_left_out_of_a_file_keep_their_stored_values(initialized, tmp_path):
+    load_good(initialized, "orders")
+    before = snapshot(initialized)
+    # An ERP export of customers knows no owner, status or profile fields.
+    erp = [["code", "name", "type", "parent", "region", "city"],
+           ["H001", "上海市第一人民医院", "hospital", "", "上海", "上海"],
+           ["H002", "上海市第一人民医院（南院）", "hospital", "H001", "上海", "上海"]]
+    assert import_file(initialized, "customers", write_csv(tmp_path / "c.csv", erp)) == \
+        ImportReport("customers", 2, 0, 0, 2, False)
+    orders = [["order_id", "customer", "date", "product_code", "amount"],
+              ["SO-0001", "H001", "2024-01-15", "P001", "35880.00"]]
+    assert import_file(initialized, "orders", write_csv(tmp_path / "o.csv", orders)) == \
+        ImportReport("orders", 1, 0, 0, 1, False)
+    users = [["username", "name", "role"], ["li.na", "李娜", "rep"]]
+    assert import_file(initialized, "users", write_csv(tmp_path / "u.csv", users)) == \
+        ImportReport("users", 1, 0, 0, 1, False)
+    assert snapshot(initialized) == before
+
+
+def test_a_new_customer_needs_its_forms_required_fields_even_without_their_column(
+        initialized, tmp_path):
+    load_good(initialized, "customers")
+    rows = [["code", "name", "type", "beds"], ["H001", "上海市第一人民医院", "hospital", "2100"],
+            ["H004", "苏州市立医院", "hospital", "900"]]
+    with pytest.raises(ImportRejected) as caught:
+        import_file(initialized, "customers", write_csv(tmp_path / "c.csv", rows))
+    assert problem_lines(caught.value) == ["row 3: grade: expected a value, got an empty cell"]
+
+
+def test_profile_columns_update_only_their_fields(initialized, session, tmp_path):
+    load_good(initialized, "customers")
+    rows = [["code", "name", "type", "beds", "key_contact"],
+            ["H001", "上海市第一人民医院", "hospital", "2100", "刘主任"],
+            ["H002", "上海市第一人民医院（南院）", "hospital", "", ""],
+            ["H003", "杭州市中医院", "hospital", "", ""]]
+    assert import_file(initialized, "customers", write_csv(tmp_path / "c.csv", rows)) == \
+        ImportReport("customers", 3, 0, 2, 1, False)
+    session.rollback()
+    profiles = dict(session.execute(select(Customer.code, Customer.profile)).all())
+    assert profiles == {
+        "H001": {"grade": "3A", "beds": 2100, "annual_outpatients": 3500000,
+                 "development_plan": "expanding", "region_growth": 12.5,
+                 "contact_email": "info@example.cn", "key_contact": "刘主任"},
+        "H002": {"grade": "3A", "development_plan": "stable"},
+        "H003": {"grade": "none"}}
+
+
+def test_a_customer_that_changes_type_gets_the_new_forms_profile(with_pharmacy, session,
+                                                                 tmp_path):
+    load_good(with_pharmacy, "customers")
+    rows = [["code", "name", "type", "chain", "dtp"], ["H003", "杭州市中医院", "pharmacy", "", "no"]]
+    with pytest.raises(ImportRejected) as caught:
+        import_file(with_pharmacy, "customers", write_csv(tmp_path / "c.csv", rows))
+    assert problem_lines(caught.value) == ["row 2: chain: expected a value, got an empty cell"]
+    rows[1][3] = "single"
+    assert import_file(with_pharmacy, "customers", write_csv(tmp_path / "c.csv", rows)).changed == 1
+    session.rollback()
+    assert session.scalar(select(Customer.profile).where(Customer.code == "H003")) == \
+        {"chain": "single", "dtp": False}

@@ -20,8 +20,9 @@ from engine.imports import ENCODINGS, KINDS, import_file
 def import_(ctx, kind: str, file: Path, dry_run: bool, encoding: str | None):
     """Import users, products, customers, orders, payments or visits from CSV or XLSX.
 
-    Rows are upserted by their id; a file with any invalid row imports nothing and every
-    problem is listed (row, column, value, what was expected).
+    Rows are upserted by their id; a column left out of the file keeps the stored values. A
+    file with any invalid row imports nothing and every problem is listed (row, column,
+    value, what was expected).
     """
     report = import_file(ctx.engine, kind, file, dry_run=dry_run, encoding=encoding, actor="cli")
     click.echo(f"{file.name} ({kind}): {report.summary()}")

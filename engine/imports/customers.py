@@ -2,16 +2,21 @@
 
 Profile columns are checked against the published form whose ``customer_type`` is the row's
 ``type`` (``engine.forms``): a value in a column that form lacks is refused, and a column that
-no published form of any pack has is an unknown column. A parent must be a stored customer or
-one in the same file (and not the customer itself); cycles through parents are not looked for,
-since nothing rolls facts up along ``parent``.
+no published form of any pack has is an unknown column. Profile columns update only their
+fields (an empty cell clears one); fields without a column keep their stored values, since ERP
+exports rarely carry what reps record in kamflow. A new customer, or one whose type changes,
+gets the file's profile alone, so its form's required fields must be in the file.
+
+A parent must be a stored customer or one in the same file (and not the customer itself);
+cycles through parents are not looked for, since nothing rolls facts up along ``parent``.
 """
 from __future__ import annotations
 
 import difflib
 import json
 
-from sqlalchemy import Column as SqlColumn, Integer, String, Table, Text, cast, exists, func, select
+from sqlalchemy import (Column as SqlColumn, Integer, String, Table, Text, case, cast, exists, func,
+                        literal, or_, select)
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
@@ -26,6 +31,7 @@ from engine.imports.problems import ProblemLog
 from engine.models import CUSTOMER_STATUSES, Customer, User, utcnow
 
 CUSTOMERS = Customer.__table__
+STORED = CUSTOMERS.alias("stored")
 # Profile JSON is compared by a canonical text on SQLite, registered per connection.
 SQLITE_CANONICAL_JSON = "kamflow_canonical_json"
 STAGED_JSON = Text().with_variant(postgresql.JSON(), "postgresql")
@@ -46,9 +52,11 @@ def _forms(connection) -> dict[str, ProfileForm]:
 
 
 class CustomerStager(RowStager):
-    def __init__(self, forms: dict[str, ProfileForm], users: dict[str, int]):
+    def __init__(self, forms: dict[str, ProfileForm], users: dict[str, int],
+                 stored_types: dict[str, str]):
         self.forms = forms
         self.users = users
+        self.stored_types = stored_types
         self.field_keys = frozenset(k for f in forms.values() for k in f.fields)
 
     def stage(self, row: int, values: dict, extra: dict, log: ProblemLog) -> tuple:
@@ -57,13 +65,18 @@ class CustomerStager(RowStager):
             log.cell(row, "parent", "another customer's code", values["parent"])
         owner = references.resolve(self.users, row, "owner", values["owner"],
                                    references.KNOWN_USER, log)
-        profile = self.profile(row, kind, extra, log) if kind is not None else {}
+        patch = self.profile_patch(row, code, kind, extra, log) if kind is not None else {}
         name = values["name"]
         return (row, code, name, normalize_name(name) if name else None, kind,
                 values["parent"], values["region"], values["city"], owner,
-                values["status"] or "active", json.dumps(profile))
+                values["status"] or "active", json.dumps(patch))
 
-    def profile(self, row: int, kind: str, cells: dict, log: ProblemLog) -> dict:
+    def profile_patch(self, row: int, code: str, kind: str, cells: dict,
+                      log: ProblemLog) -> dict:
+        """The profile fields this row sets: a value, or ``None`` for an emptied cell. A
+        field without a column keeps its stored value, unless the customer is new or
+        changes type (its profile is then the file's alone, and required fields must be
+        there)."""
         form = self.forms.get(kind)
         fields = form.fields if form else {}
         for column, value in cells.items():
@@ -71,10 +84,11 @@ class CustomerStager(RowStager):
                 log.cell(row, column, self._not_in_form(kind, form, column), value)
         if form is None:
             return {}
-        data, problems = form.from_cells(cells)
+        partial = self.stored_types.get(code) == kind
+        data, problems = form.from_cells(cells, partial=partial)
         for problem in problems:
             log.add(row, problem.key, problem.message)
-        return data
+        return {key: data.get(key) for key in fields if key in cells}
 
     def _not_in_form(self, kind: str, form: ProfileForm | None, column: str) -> str:
         if form is not None:
@@ -91,6 +105,7 @@ class Customers(Kind):
     name = "customers"
     table = CUSTOMERS
     key = "code"
+    sources = {"parent_code": "parent", "owner_id": "owner", "normalized_name": "name"}
     columns = (
         text_column("code", Customer.code, required=True),
         text_column("name", Customer.name, required=True),
@@ -113,15 +128,20 @@ class Customers(Kind):
         if connection.dialect.name == "sqlite":
             connection.connection.driver_connection.create_function(
                 SQLITE_CANONICAL_JSON, 1, canonical_json, deterministic=True)
-        return CustomerStager(_forms(connection), references.user_ids(connection))
+        stored_types = dict(connection.execute(select(Customer.code, Customer.type)).all())
+        return CustomerStager(_forms(connection), references.user_ids(connection),
+                              stored_types)
 
     def extra_columns(self, stager: CustomerStager) -> frozenset[str]:
         return stager.field_keys
 
-    def target_values(self, stage: Table) -> dict:
+    def target_values(self, stage: Table, dialect: str) -> dict:
         names = ("code", "name", "normalized_name", "type", "parent_code", "region", "city",
                  "owner_id", "status")
-        return {n: stage.c[n] for n in (*names, "profile")}
+        return {**{n: stage.c[n] for n in names}, "profile": _merged_profile(stage, dialect)}
+
+    def source(self, stage: Table):
+        return stage.outerjoin(STORED, STORED.c.code == stage.c.code)
 
     def differences(self, dialect: str) -> dict:
         return {"profile": _profile_differs(dialect)}
@@ -147,3 +167,17 @@ def _profile_differs(dialect: str):
         return lambda old, new: cast(old, JSONB).is_distinct_from(cast(new, JSONB))
     canonical = getattr(func, SQLITE_CANONICAL_JSON)
     return lambda old, new: canonical(old).is_distinct_from(canonical(new))
+
+
+def _merged_profile(stage: Table, dialect: str):
+    """The profile to store: the staged patch over the stored profile (a ``null`` in the
+    patch removes a field), or the patch alone for a new customer or one that changes type.
+    SQLite's ``json_patch`` and PostgreSQL's ``||`` + ``jsonb_strip_nulls`` both do that."""
+    replace = or_(STORED.c.id.is_(None), STORED.c.type.is_distinct_from(stage.c.type))
+    if dialect == "postgresql":
+        patch = cast(stage.c.profile, JSONB)
+        stored = cast(func.coalesce(STORED.c.profile, cast({}, postgresql.JSON)), JSONB)
+        merged = case((replace, patch), else_=stored.op("||")(patch))
+        return cast(func.jsonb_strip_nulls(merged), postgresql.JSON)
+    stored = case((replace, literal("{}")), else_=func.coalesce(STORED.c.profile, "{}"))
+    return func.json_patch(stored, stage.c.profile)

@@ -23,7 +23,10 @@ REFERENCE = text(None)
 class FactKind(Kind):
     """A fact table whose rows point at a customer."""
 
-    def target_values(self, stage: Table) -> dict:
+    sources = {"customer_id": "customer", "product_id": "product_code", "rep_id": "rep",
+               "quantity_milli": "quantity", "amount_cents": "amount", "cost_cents": "cost"}
+
+    def target_values(self, stage: Table, dialect: str) -> dict:
         return {c.name: stage.c[c.name] for c in self.staging_columns()[1:]}
 
 

@@ -99,6 +99,7 @@ def _stage_file(connection, spec: Kind, path: Path, encoding: str | None,
         with open_table(path, encoding) as table:
             stager = spec.begin(connection)
             layout = Layout(spec, stager, table.header, log)
+            writer.stage.present = frozenset(layout.positions)
             _stage_rows(table, layout, stager, writer, log)
     except ReadError as exc:
         log.add(exc.row, None, expected_found(exc.expected, exc.found))

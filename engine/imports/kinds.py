@@ -83,6 +83,8 @@ class Kind:
     table: ClassVar[Table]
     key: ClassVar[str]
     columns: ClassVar[tuple[Column, ...]]
+    # Target column → the file column it comes from, where their names differ.
+    sources: ClassVar[dict[str, str]] = {}
 
     @property
     def column_names(self) -> tuple[str, ...]:
@@ -105,15 +107,28 @@ class Kind:
         """Header names accepted beside ``columns`` (a customer's form fields)."""
         return frozenset()
 
-    def target_values(self, stage: Table) -> dict[str, ColumnElement]:
-        """Target column → expression over the staging table, the key included."""
+    def target_values(self, stage: Table, dialect: str) -> dict[str, ColumnElement]:
+        """Target column → expression over ``source(stage)``, the key included."""
         raise NotImplementedError
+
+    def source(self, stage: Table):
+        """What ``target_values`` select from: the staging table, or a join with it."""
+        return stage
+
+    def merged_values(self, stage: Table, dialect: str,
+                      present: frozenset[str]) -> dict[str, ColumnElement]:
+        """``target_values`` but those whose file column the header lacks: a column left out
+        of a file leaves that attribute as stored (a new row gets its default)."""
+        file_columns = set(self.column_names)
+        return {name: value for name, value in self.target_values(stage, dialect).items()
+                if self.sources.get(name, name) not in file_columns - present}
 
     def differences(self, dialect: str) -> dict[str, Difference]:
         """How to tell a changed value per target column (default: IS DISTINCT FROM)."""
         return {}
 
-    def more_differences(self, target: Table, stage: Table) -> list[ColumnElement]:
+    def more_differences(self, target: Table, stage: Table,
+                         present: frozenset[str]) -> list[ColumnElement]:
         """Changes that ``target_values`` do not cover (a user's manager)."""
         return []
 
@@ -125,5 +140,5 @@ class Kind:
         """References that may point at another row of the same file."""
         return []
 
-    def after_merge(self, connection, stage: Table) -> None:
+    def after_merge(self, connection, stage: Table, present: frozenset[str]) -> None:
         """Writes that need every row merged first (a manager defined later in the file)."""

@@ -16,7 +16,7 @@ class UserStager(RowStager):
         username, manager = values["username"], values["manager"]
         if manager is not None and manager == username:
             log.cell(row, "manager", "another user's username", manager)
-        active = True if values["active"] is None else values["active"]
+        active = values["active"] is not False  # empty is true
         return (row, username, values["name"], values["role"], values["seniority"],
                 values["team"], manager, values["email"], active)
 
@@ -51,11 +51,13 @@ class Users(Kind):
     def begin(self, connection) -> RowStager:
         return UserStager()
 
-    def target_values(self, stage: Table) -> dict:
+    def target_values(self, stage: Table, dialect: str) -> dict:
         names = ("username", "name", "role", "seniority", "team", "email", "active")
         return {n: stage.c[n] for n in names}
 
-    def more_differences(self, target: Table, stage: Table) -> list:
+    def more_differences(self, target: Table, stage: Table, present: frozenset[str]) -> list:
+        if "manager" not in present:
+            return []
         manager = USERS.alias("manager")
         current = (select(manager.c.username).where(manager.c.id == target.c.manager_id)
                    .correlate(target).scalar_subquery())
@@ -70,8 +72,10 @@ class Users(Kind):
         return [InFileCheck("manager", unknown,
                             "the username of a known user or of a user in this file")]
 
-    def after_merge(self, connection, stage: Table) -> None:
+    def after_merge(self, connection, stage: Table, present: frozenset[str]) -> None:
         """Managers are set once every user of the file exists."""
+        if "manager" not in present:
+            return
         manager = USERS.alias("manager")
         manager_id = (select(manager.c.id).where(manager.c.username == stage.c.manager)
                       .correlate(stage).scalar_subquery())
@@ -108,6 +112,6 @@ class Products(Kind):
     def begin(self, connection) -> RowStager:
         return ProductStager()
 
-    def target_values(self, stage: Table) -> dict:
+    def target_values(self, stage: Table, dialect: str) -> dict:
         return {n: stage.c[n] for n in ("code", "name", "product_line", "is_new")}
 

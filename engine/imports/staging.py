@@ -37,6 +37,8 @@ class Stage:
         self.table = Table(STAGE_NAME, MetaData(), *kind.staging_columns(),
                            prefixes=["TEMPORARY"])
         self.saved_cache: int | None = None
+        # The file columns the header has (set once it is read); the others are not merged.
+        self.present = frozenset(kind.column_names)
 
     @property
     def key(self):
@@ -104,22 +106,26 @@ class Stage:
 
     # --- counting and merging ----------------------------------------------------------------
 
-    def _differences(self, old: Table, new) -> list:
-        """Per compared column, "the stored value differs from ``new``" as SQL."""
+    def values(self) -> dict:
+        """Target column → the value to merge, for the columns the file has."""
+        return self.kind.merged_values(self.table, self.dialect, self.present)
+
+    def _differences(self, old: Table, new: dict) -> list:
+        """Per merged column, "the stored value differs from ``new``" as SQL."""
         compare = self.kind.differences(self.dialect)
-        return [compare.get(name, distinct)(old.c[name], new[name])
-                for name in self.kind.target_values(self.table) if name != self.kind.key]
+        return [compare.get(name, distinct)(old.c[name], value)
+                for name, value in new.items() if name != self.kind.key]
 
     def count_changes(self, first: int, last: int) -> tuple[int, int, int]:
         """(rows, added, changed) of the staged rows ``first``–``last`` against the table."""
         target, stage = self.kind.table, self.table
-        new = self.kind.target_values(stage)
-        changed = or_(*self._differences(target, new),
-                      *self.kind.more_differences(target, stage))
+        changed = or_(*self._differences(target, self.values()),
+                      *self.kind.more_differences(target, stage, self.present))
         matched = target.c.id.is_not(None)
+        source = self.kind.source(stage)
         query = (select(func.count(), func.count(target.c.id),
                         func.coalesce(func.sum(case((and_(matched, changed), 1), else_=0)), 0))
-                 .select_from(stage.outerjoin(target, target.c[self.kind.key] == self.key))
+                 .select_from(source.outerjoin(target, target.c[self.kind.key] == self.key))
                  .where(stage.c.row.between(first, last)))
         rows, existing, changed_count = self.connection.execute(query).one()
         return rows, rows - existing, changed_count
@@ -128,8 +134,9 @@ class Stage:
         """Insert the staged rows ``first``–``last`` that are new and update those that
         changed; unchanged rows are not written at all."""
         target = self.kind.table
-        values = self.kind.target_values(self.table)
-        rows = select(*values.values()).where(self.table.c.row.between(first, last))
+        values = self.values()
+        rows = (select(*values.values()).select_from(self.kind.source(self.table))
+                .where(self.table.c.row.between(first, last)))
         insert = _INSERT[self.dialect](target).from_select(list(values), rows)
         excluded = {name: insert.excluded[name] for name in values if name != self.kind.key}
         insert = insert.on_conflict_do_update(
@@ -139,7 +146,7 @@ class Stage:
         self.connection.execute(insert)
 
     def finish_merging(self) -> None:
-        self.kind.after_merge(self.connection, self.table)
+        self.kind.after_merge(self.connection, self.table, self.present)
 
 
 class BatchWriter:
@@ -170,6 +177,10 @@ class BatchWriter:
     def write(self, batch: list[tuple]) -> None:
         self.wait()
         self.stage.load(batch)
+        if len({row[1] for row in batch}) < len(batch):
+            # A key twice in one batch: the file will be rejected, and PostgreSQL refuses an
+            # upsert that touches a row twice, so nothing more is merged.
+            self.merging = False
         self.pending = self.executor.submit(self._settle, batch[0][0], batch[-1][0])
 
     def wait(self) -> None:
