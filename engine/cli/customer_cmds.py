@@ -3,10 +3,10 @@ from __future__ import annotations
 
 import csv
 import io
-import unicodedata
 
 import click
 
+from engine.cli.tables import format_table
 from engine.cli import pass_context, reports_errors
 from engine.customers.duplicates import DEFAULT_MIN_SCORE, DuplicatePair, find_duplicates
 from engine.customers.merge import merge_customers
@@ -40,7 +40,7 @@ def duplicates(ctx, min_score: float, customer_type: str | None, output_format: 
     if not rows:
         click.echo("no likely duplicates found")
         return
-    for line in _table([list(COLUMNS), *rows]):
+    for line in format_table([list(COLUMNS), *rows]):
         click.echo(line)
     click.echo(f"{len(rows)} likely duplicate pair{'s' if len(rows) != 1 else ''}")
 
@@ -68,12 +68,3 @@ def _row(pair: DuplicatePair) -> list[str]:
             pair.type, pair.city or "", pair.reason]
 
 
-def _width(text: str) -> int:
-    """Columns a terminal gives ``text``: CJK characters take two."""
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _table(rows: list[list[str]]) -> list[str]:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths))
-            .rstrip() for row in rows]

@@ -6,11 +6,11 @@ import datetime as dt
 import getpass
 import io
 import json
-import unicodedata
 
 import click
 from sqlalchemy.orm import Session
 
+from engine.cli.tables import format_table
 from engine.cli import pass_context, reports_errors
 from engine.db import transaction
 from engine.models import TASK_STATUSES
@@ -41,14 +41,6 @@ def _json(value):
     return value.isoformat() if isinstance(value, dt.date) else value
 
 
-def _width(text: str) -> int:
-    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
-
-
-def _table(rows: list[list[str]]) -> list[str]:
-    widths = [max(_width(row[i]) for row in rows) for i in range(len(rows[0]))]
-    return ["  ".join(cell + " " * (width - _width(cell)) for cell, width in zip(row, widths))
-            .rstrip() for row in rows]
 
 
 @click.group()
@@ -85,7 +77,7 @@ def list_command(ctx, assignee, status, overdue, output_format, locale):
     elif not rows:
         click.echo("no tasks")
     else:
-        for line in _table([list(LIST_FIELDS), *([_cell(row[f]) for f in LIST_FIELDS]
+        for line in format_table([list(LIST_FIELDS), *([_cell(row[f]) for f in LIST_FIELDS]
                                                 for row in rows)]):
             click.echo(line)
 
