@@ -16,7 +16,7 @@ from engine.definitions.documents import FOLDER_OF
 from engine.definitions.source import PACK_FILE
 from engine.definitions.validate import PackContents, load_pack, check_documents, sort_problems
 from engine.definitions.schema_check import schema_problems
-from engine.errors import InvalidInput, NotFound
+from engine.errors import InvalidInput, NotFound, Problem
 from engine.models import Definition, Pack
 
 ADDED, CHANGED, UNCHANGED, REMOVED = "added", "changed", "unchanged", "removed"
@@ -188,9 +188,7 @@ def _write_folder(destination: Path, files) -> None:
         target.write_bytes(text.encode())
 
 
-def _not_empty(destination: Path):
-    from engine.errors import Problem
-
+def _not_empty(destination: Path) -> Problem:
     return Problem(file=str(destination), message="the folder is not empty; export into a new "
                                                   "folder or a .zip")
 

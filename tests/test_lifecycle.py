@@ -9,7 +9,7 @@ from engine.definitions import lifecycle, store
 from engine.definitions.published import published_spec
 from engine.errors import InvalidInput, NotFound
 from engine.models import AuditEntry
-from engine.packs import import_pack
+from engine.packs import export_pack, import_pack
 from tests.packs_support import ROOT
 
 RULES = (ROOT / "rules" / "value_potential.yaml").read_text()
@@ -104,3 +104,19 @@ def test_stored_versions_are_immutable(engine, session):
     version.note = "tampered"
     with pytest.raises(Exception, match="immutable"):
         session.commit()
+
+
+def test_new_definition_belongs_to_the_local_pack_and_exports(engine, session, tmp_path):
+    import_pack(engine, ROOT)
+    form = (ROOT / "forms" / "hospital.yaml").read_text()
+    clinic = form.replace("id: hospital", "id: clinic").replace("customer_type: hospital",
+                                                                "customer_type: clinic")
+    with transaction(engine) as s:
+        version = lifecycle.save_draft(s, "form", clinic, "gina")
+        lifecycle.publish_version(s, "form", "clinic", version.number, "gina")
+    definition = store.get_definition(session, "form", "clinic")
+    assert definition.pack_id == "local"
+    assert published_spec(session, "form", "clinic").customer_type == "clinic"
+    assert export_pack(engine, "local", tmp_path / "local.zip") == ["forms/clinic.yaml",
+                                                                    "pack.yaml"]
+    assert import_pack(engine, tmp_path / "local.zip").is_noop

@@ -27,6 +27,8 @@ def save_draft(session: Session, kind: str, text: str, actor: str | None,
         raise InvalidInput(sort_problems(problems), subject=f"{kind} draft")
     existing = store.find_definition(session, kind, doc.def_id)
     owner = existing.pack_id if existing is not None else pack_id
+    if owner == store.LOCAL_PACK:
+        store.ensure_local_pack(session)
     _, version = store.save_document(session, doc, owner, actor)
     return version
 

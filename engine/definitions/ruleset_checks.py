@@ -4,6 +4,7 @@ from __future__ import annotations
 from engine.definitions.catalog import Catalog, check_expression
 from engine.definitions.documents import Document, did_you_mean
 from engine.definitions.metric_checks import MetricTypes
+from engine.definitions.yamlsafe import json_path
 from engine.errors import Problem
 from engine.expr import BOOLEAN, NUMBER
 
@@ -61,8 +62,6 @@ def _check_item(doc, path, item, types, scored, problems) -> None:
 
 
 def _at(path: tuple) -> str:
-    from engine.definitions.yamlsafe import json_path
-
     return json_path(path)
 
 

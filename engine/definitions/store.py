@@ -17,7 +17,7 @@ from engine import audit
 from engine.definitions.documents import FOLDER_OF, Document
 from engine.definitions.yamlsafe import parse_text
 from engine.errors import Conflict, NotFound
-from engine.models import Definition, DefinitionVersion
+from engine.models import Definition, DefinitionVersion, Pack
 
 FORMAT_VERSION = 1
 LOCAL_PACK = "local"
@@ -34,6 +34,22 @@ def content_hash(content) -> str:
 
 def _now() -> datetime:
     return datetime.now(timezone.utc)
+
+
+LOCAL_PACK_SOURCE = (f"id: {LOCAL_PACK}\nversion: '0'\n"
+                     "title: {zh: 在浏览器中创建的定义, en: Definitions made in the browser}\n")
+
+
+def ensure_local_pack(session: Session) -> None:
+    """The pack that definitions made outside any imported pack belong to (SPEC §3)."""
+    if session.get(Pack, LOCAL_PACK) is not None:
+        return
+    content = {"id": LOCAL_PACK, "version": "0",
+               "title": {"zh": "在浏览器中创建的定义", "en": "Definitions made in the browser"}}
+    session.add(Pack(id=LOCAL_PACK, version="0", title=content["title"], description=None,
+                     source=LOCAL_PACK_SOURCE, content_hash=content_hash(content),
+                     imported_at=_now(), imported_by=None))
+    session.flush()
 
 
 def find_definition(session: Session, kind: str, def_id: str) -> Definition | None:
