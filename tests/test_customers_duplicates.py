@@ -4,13 +4,11 @@ from __future__ import annotations
 import itertools
 
 import pytest
-from click.testing import CliRunner
 
 from engine.customers.duplicates import find_duplicates
 from engine.customers.names import normalize_name
 from engine.models import Customer, CustomerAlias
-from engine.cli import Context
-from web.cli import cli
+from tests.customers_support import run  # noqa: F401  (fixture)
 
 VARIANTS = {"SH1": "上海市第一人民医院", "SH2": "上海第一人民医院", "SH3": "上海市第一人民醫院",
             "SH4": "上海市\u3000第一人民医院"}
@@ -99,19 +97,6 @@ def test_out_of_range_min_score_is_refused(session):
         find_duplicates(session, min_score=120)
 
 
-@pytest.fixture
-def run(engine):
-    """Invoke ``kamflow customers …``; each invocation's engine is disposed afterwards."""
-    runner, contexts = CliRunner(), []
-
-    def invoke(*args):
-        contexts.append(Context())
-        return runner.invoke(cli, ["customers", *args], obj=contexts[-1],
-                             catch_exceptions=False)
-
-    yield invoke
-    for context in contexts:
-        context.engine.dispose()
 
 
 def test_cli_prints_a_table(run, session):

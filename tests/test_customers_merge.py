@@ -4,7 +4,6 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from click.testing import CliRunner
 from sqlalchemy import func, select
 
 from engine.customers.duplicates import find_duplicates
@@ -29,8 +28,7 @@ from engine.models import (
     Visit,
     WorkflowState,
 )
-from engine.cli import Context
-from web.cli import cli
+from tests.customers_support import run  # noqa: F401  (fixture)
 
 DAY = dt.date(2026, 3, 2)
 
@@ -232,19 +230,6 @@ def test_every_table_that_points_at_customers_is_merged():
                            "workflow_states", "customer_scores", "customer_aliases"}
 
 
-@pytest.fixture
-def run(engine):
-    """Invoke ``kamflow customers …``; each invocation's engine is disposed afterwards."""
-    runner, contexts = CliRunner(), []
-
-    def invoke(*args):
-        contexts.append(Context())
-        return runner.invoke(cli, ["customers", *args], obj=contexts[-1],
-                             catch_exceptions=False)
-
-    yield invoke
-    for context in contexts:
-        context.engine.dispose()
 
 
 def test_cli_merges(run, session, pair):
