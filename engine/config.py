@@ -6,6 +6,8 @@ import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from engine.errors import InvalidInput, Problem
+
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_PACK_PATH = PROJECT_ROOT
 
@@ -20,6 +22,8 @@ class Settings:
     database_url: str
     timezone: str = "Asia/Shanghai"
     secret_key: str | None = None
+    # How long a command waits for another's write lock on SQLite before it gives up.
+    busy_timeout: float = 30.0
     instance: Path = field(default_factory=instance_path)
     extra: dict = field(default_factory=dict)
 
@@ -31,6 +35,19 @@ def _file_settings(folder: Path) -> dict:
         return {}
     values = runpy.run_path(str(path))
     return {k: v for k, v in values.items() if k.isupper()}
+
+
+def _seconds(name: str, value) -> float:
+    """A setting that is a number of seconds, refused with its name when it is not one."""
+    try:
+        seconds = float(value)
+    except (TypeError, ValueError):
+        seconds = -1.0
+    if not seconds >= 0:
+        raise InvalidInput([Problem(file="settings", path=f"KAMFLOW_{name}",
+                                    message=f"expected a number of seconds, got {value!r}")],
+                           "settings")
+    return seconds
 
 
 def load_settings(**overrides) -> Settings:
@@ -47,6 +64,7 @@ def load_settings(**overrides) -> Settings:
         database_url=pick("DATABASE_URL", default_url),
         timezone=pick("TIMEZONE", "Asia/Shanghai"),
         secret_key=pick("SECRET_KEY"),
+        busy_timeout=_seconds("BUSY_TIMEOUT_SECONDS", pick("BUSY_TIMEOUT_SECONDS", 30.0)),
         instance=folder,
         extra=from_file,
     )

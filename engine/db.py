@@ -13,14 +13,16 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 WRITE_OPTION = "kamflow_write"
 
 
-def _tune_sqlite(dbapi_connection, _record) -> None:
-    """WAL for readers beside a writer, a busy timeout instead of 'database is locked', FKs on."""
-    cursor = dbapi_connection.cursor()
-    cursor.execute("PRAGMA journal_mode=WAL")
-    cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA synchronous=NORMAL")
-    cursor.close()
+def _tuner(busy_timeout_ms: int):
+    def tune_sqlite(dbapi_connection, _record) -> None:
+        """WAL for readers beside a writer, a busy timeout before 'database is locked', FKs."""
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={busy_timeout_ms}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+    return tune_sqlite
 
 
 def _begin(conn) -> None:
@@ -33,15 +35,17 @@ def _begin(conn) -> None:
     conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
 
 
-def make_engine(url: str, **kwargs) -> Engine:
-    """An engine for ``url``; SQLite files get WAL, busy timeout and foreign keys."""
+def make_engine(url: str, busy_timeout: float | None = None, **kwargs) -> Engine:
+    """An engine for ``url``; SQLite files get WAL, foreign keys and a busy timeout: how long
+    a writer waits for another's write lock (``busy_timeout`` seconds, default 30)."""
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        kwargs.setdefault("connect_args", {"timeout": SQLITE_BUSY_TIMEOUT_MS / 1000})
+        busy_ms = SQLITE_BUSY_TIMEOUT_MS if busy_timeout is None else int(busy_timeout * 1000)
+        kwargs.setdefault("connect_args", {"timeout": busy_ms / 1000})
         engine = create_engine(url, **kwargs)
-        event.listen(engine, "connect", _tune_sqlite)
+        event.listen(engine, "connect", _tuner(busy_ms))
         # pysqlite's own transaction handling is switched off so BEGIN is ours to issue.
         event.listen(engine, "connect", lambda c, r: setattr(c, "isolation_level", None))
         event.listen(engine, "begin", _begin)

@@ -240,6 +240,13 @@ class SchedulerProcess:
         finally:
             self._log.close()
 
+    def wait(self, timeout: float = 60) -> int:
+        """Wait for it to end by itself (a fail point kills it); the exit code."""
+        try:
+            return self.process.wait(timeout)
+        finally:
+            self._log.close()
+
     def kill(self) -> None:
         """SIGKILL, then reap it (a zombie would still look alive to the next scheduler)."""
         self.process.kill()

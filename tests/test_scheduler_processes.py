@@ -102,29 +102,43 @@ def big_company(engine):
     return engine
 
 
+def assert_every_task_in_a_digest(session, run_id):
+    """Each task the run created is counted in exactly one digest (its assignee's, or the
+    admins' for unassigned ones): none of the run's notifications was lost."""
+    digests = read(session, select(Notification).where(
+        Notification.kind.in_(("task.assigned", "task.unassigned"))))
+    per_key = Counter((n.payload["workflow_id"], n.user_id) for n in digests
+                      if n.payload["run_id"] == run_id)
+    tasks = read(session, select(Task).where(Task.run_id == run_id))
+    assert set(per_key.values()) == {1}
+    assert {key: n.payload["count"] for n in digests for key in
+            [(n.payload["workflow_id"], n.user_id)]} == dict(
+        Counter((t.workflow_id, t.assignee_id) for t in tasks))
+
+
 def test_a_run_killed_half_way_is_finished_after_restart(big_company, session, tmp_path):
     env = fast(KAMFLOW_SCHEDULE_OVERRIDE="0 0 1 1 *")     # yearly: only the catch-up tick runs
     backdate_versions(big_company, datetime.now(UTC) - timedelta(days=400))
-    with SchedulerProcess(tmp_path / "a.log", env) as a:
-        # Kill it once the run is stored and its first batch of customers moved (tasks made),
-        # while it works on the second: the hardest place to resume from.
-        wait_for(lambda: read(session, select(Task.id).limit(1)), timeout=60, interval=0.01,
-                 what="the first tasks")
-        a.kill()
-    [run] = read(session, select(EvaluationRun))
+    # Killed (SIGKILL, by itself) once the run's scores are stored and its first batch of
+    # customers moved, while the second is still to come: the hardest place to resume from.
+    killed_env = {**env, "KAMFLOW_FAILPOINT": "workflows.batch_written"}
+    with SchedulerProcess(tmp_path / "a.log", killed_env) as a:
+        assert a.wait() == -9, a.log
+    # Nothing of the run is left half-applied: no run, no score, no task, no notification.
+    assert read(session, select(EvaluationRun)) == []
+    assert read(session, select(Task.id)) == [] and read(session, select(Notification)) == []
     [killed] = ticks(session, "claimed")
     killed_id, killer = killed.id, killed.claimed_by
     assert f":{a.pid}:" in killer
-    tasks_at_kill = len(read(session, select(Task.id)))
     with SchedulerProcess(tmp_path / "b.log", env) as b:
         wait_for(lambda: ticks(session, "done"), timeout=60, what="the tick to be finished")
         assert b.stop() == 0
     [finished] = ticks(session, "done")
+    [run] = read(session, select(EvaluationRun))
     assert finished.id == killed_id and finished.run_id == run.id
     assert finished.details["taken_over_from"] == killer
-    assert len(read(session, select(EvaluationRun))) == 1
-    total = assert_tasks_match_segments(session, run.id)
-    assert 0 < tasks_at_kill < total
+    assert assert_tasks_match_segments(session, run.id) > 3000
+    assert_every_task_in_a_digest(session, run.id)
     [audit] = read(session, select(AuditEntry).where(
         AuditEntry.action == "scheduler.tick_taken_over"))
     assert audit.details["previous_owner"] == killer

@@ -45,8 +45,8 @@ def demo(ctx, customers: int, seed: int, as_of, no_serve: bool, host: str, port:
     from engine.evaluation import today
 
     day = as_of.date() if as_of else today(ctx.settings.timezone)
-    result = run_demo(ctx.engine, DemoOptions(day, customers, seed), progress=click.echo)
-    database = ctx.engine.url.render_as_string(hide_password=True)
+    result = run_demo(ctx.setup_engine, DemoOptions(day, customers, seed), progress=click.echo)
+    database = ctx.setup_engine.url.render_as_string(hide_password=True)
     for line in summary_lines(result, database):
         click.echo(line)
     if not no_serve:

@@ -6,6 +6,10 @@ import sys
 
 import click
 
+from sqlalchemy.exc import OperationalError
+
+from engine.cli.trouble import (database_trouble, refuse_missing_file,
+                                 refuse_uninitialized)
 from engine.config import load_settings
 from engine.db import make_engine
 from engine.errors import Conflict, InvalidInput, NotFound
@@ -17,18 +21,38 @@ class Context:
     """Settings and the database engine, created on first use."""
 
     def __init__(self):
-        self.settings = load_settings()
+        self._settings = None
         self._engine = None
 
     @property
+    def settings(self):
+        if self._settings is None:
+            self._settings = load_settings()
+        return self._settings
+
+    @property
     def engine(self):
-        """The engine, disposed when the command finishes."""
+        """The engine on a database that ``kamflow init`` has set up, disposed when the
+        command finishes; ``NotInitialized`` (creating no file) otherwise."""
         if self._engine is None:
-            self._engine = make_engine(self.settings.database_url)
-            command = click.get_current_context(silent=True)
-            if command is not None:
-                command.call_on_close(self._engine.dispose)
+            refuse_missing_file(self.settings.database_url)
+            self._open()
+            refuse_uninitialized(self._engine)
         return self._engine
+
+    @property
+    def setup_engine(self):
+        """The engine for ``init`` and ``demo``, which create the database."""
+        if self._engine is None:
+            self._open()
+        return self._engine
+
+    def _open(self) -> None:
+        self._engine = make_engine(self.settings.database_url,
+                                   busy_timeout=self.settings.busy_timeout)
+        command = click.get_current_context(silent=True)
+        if command is not None:
+            command.call_on_close(self._engine.dispose)
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
@@ -45,6 +69,11 @@ def reports_errors(command):
             click.echo(str(exc), err=True)
         except (NotFound, Conflict) as exc:
             click.echo(f"error: {exc}", err=True)
+        except OperationalError as exc:
+            message = database_trouble(exc)
+            if message is None:
+                raise
+            click.echo(f"error: {message}", err=True)
         sys.exit(EXIT_INVALID)
 
     return wrapper

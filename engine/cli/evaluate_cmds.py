@@ -16,7 +16,7 @@ from engine.evaluation.results import RunResult
 from engine.evaluation.stored import RulesetNotGiven, only_ruleset
 from engine.evaluation.vectors import value_text
 from engine.models import UNCLASSIFIED
-from engine.workflows import apply_run
+from engine.runs import evaluate_and_follow
 
 
 def _date(_ctx, _param, value: str | None) -> dt.date | None:
@@ -54,12 +54,14 @@ def evaluate(ctx, ruleset, as_of, dry_run):
     if ruleset is None:
         with Session(ctx.engine) as session:
             ruleset = only_ruleset(session)
-    result = evaluate_ruleset(ctx.engine, ruleset, as_of=as_of, dry_run=dry_run,
-                              trigger="cli")
+    if dry_run:
+        result, report = evaluate_ruleset(ctx.engine, ruleset, as_of=as_of, dry_run=True), None
+    else:
+        followed = evaluate_and_follow(ctx.engine, ruleset, as_of, trigger="cli")
+        result, report = followed.result, followed.workflows
     for line in summary_lines(result):
         click.echo(line)
-    if not dry_run:
-        report = apply_run(ctx.engine, result.run_id)
+    if report is not None:
         click.echo(f"workflows: {report.moved} customers moved, {report.created} tasks created, "
                    f"{report.cancelled} cancelled")
 

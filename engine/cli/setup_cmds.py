@@ -12,8 +12,8 @@ from engine.setup import initialize
 @reports_errors
 def init(ctx):
     """Create or upgrade the database, load the default pack, create the first admin."""
-    result = initialize(ctx.engine)
-    click.echo(f"database ready: {ctx.engine.url.render_as_string(hide_password=True)}")
+    result = initialize(ctx.setup_engine)
+    click.echo(f"database ready: {ctx.setup_engine.url.render_as_string(hide_password=True)}")
     if result.pack_plan is not None:
         click.echo(f"loaded default pack {result.pack_plan.pack_id} "
                    f"({result.pack_plan.count('added')} definitions)")

@@ -27,11 +27,12 @@ from engine.demo.dataset import (
     write_files,
 )
 from engine.errors import NotFound
-from engine.evaluation import RunResult, evaluate
+from engine.evaluation import RunResult
 from engine.imports import ImportReport, import_file
 from engine.models import Customer, EvaluationRun, Order, Payment, Product, User, Visit
 from engine.setup import InitResult, initialize
-from engine.workflows import WorkflowReport, apply_run
+from engine.runs import evaluate_and_follow
+from engine.workflows import WorkflowReport
 
 ACTOR = "kamflow demo"
 TRIGGER = "cli"
@@ -88,7 +89,7 @@ def run_demo(engine: Engine, options: DemoOptions, progress: Progress = lambda l
     result.stored = stored_counts(engine)
     for ruleset_id in hospital_rulesets(engine):
         for as_of in evaluation_dates(engine, ruleset_id, options.as_of):
-            result.runs.append(evaluate_and_follow(engine, ruleset_id, as_of, result, progress))
+            result.runs.append(demo_run(engine, ruleset_id, as_of, result, progress))
     return result
 
 
@@ -158,12 +159,10 @@ def evaluation_dates(engine: Engine, ruleset_id: str, as_of: dt.date) -> list[dt
     return [*earlier, as_of]
 
 
-def evaluate_and_follow(engine: Engine, ruleset_id: str, as_of: dt.date, result: DemoResult,
-                        progress: Progress) -> DemoRun:
-    """Store one evaluation run, then move the customers through the ruleset's workflows."""
-    with _step(result, "evaluate", progress, f"evaluating {ruleset_id} as of {as_of}"):
-        evaluation = evaluate(engine, ruleset_id, as_of, trigger=TRIGGER)
-    with _step(result, "workflows", progress, f"applying the workflows to run "
-                                              f"{evaluation.run_id}"):
-        report = apply_run(engine, evaluation.run_id)
-    return DemoRun(evaluation, report)
+def demo_run(engine: Engine, ruleset_id: str, as_of: dt.date, result: DemoResult,
+             progress: Progress) -> DemoRun:
+    """Store one evaluation run and move the customers through the ruleset's workflows."""
+    with _step(result, "evaluate", progress, f"evaluating {ruleset_id} as of {as_of} "
+                                             "and applying the workflows"):
+        followed = evaluate_and_follow(engine, ruleset_id, as_of, trigger=TRIGGER)
+    return DemoRun(followed.result, followed.workflows)

@@ -6,7 +6,7 @@ from collections import Counter
 from engine.demo.orchestrate import DemoResult
 from engine.models import UNCLASSIFIED
 
-STEP_ORDER = ("init", "generate", "import", "evaluate", "workflows")
+STEP_ORDER = ("init", "generate", "import", "evaluate")
 ASSIGNEES_SHOWN = 40
 
 

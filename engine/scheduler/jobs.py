@@ -4,11 +4,11 @@
   tick's key as the run's ``tick_key``) and applies the run to the workflows;
 - a maintenance tick runs the workflows' daily maintenance, then delivers notifications.
 
-Resuming a tick whose process died is the same call: a run already stored for the tick (the
-evaluation stores a run and its scores in one transaction) is applied again — ``apply_run``
-resumes where it stopped and creates nothing twice — instead of being evaluated twice; a run
-left ``running`` (not expected: it would be a crash inside that transaction) is marked failed
-and made again.
+A run and its workflow consequences commit together (``engine.runs``), so resuming a tick
+whose process died is the same call: a run already stored for the tick is complete and is
+applied again only to be sure (it creates nothing twice); otherwise the tick is evaluated
+again. A run left ``running`` by an older version (which committed runs before their
+consequences) is marked failed and made again.
 """
 from __future__ import annotations
 
@@ -18,9 +18,9 @@ from datetime import date
 from sqlalchemy import Engine, select, update
 
 from engine.db import transaction
-from engine.evaluation import evaluate
 from engine.models import EvaluationRun, utcnow
 from engine.notify import NotifySettings, deliver_pending
+from engine.runs import evaluate_and_follow
 from engine.scheduler.ticks import Tick
 from engine.workflows import apply_run, maintain
 
@@ -45,9 +45,12 @@ def _stored_run(engine: Engine, tick: Tick) -> EvaluationRun | None:
 def evaluate_ruleset(engine: Engine, tick: Tick, as_of: date, ruleset_id: str) -> int:
     """Evaluate ``ruleset_id`` for ``tick`` and drive the workflows; the run's id."""
     run = _stored_run(engine, tick)
-    run_id = run.id if run is not None else evaluate(
-        engine, ruleset_id, as_of=as_of, trigger=TRIGGER, tick_key=tick.key).run_id
-    report = apply_run(engine, run_id)
+    if run is None:
+        followed = evaluate_and_follow(engine, ruleset_id, as_of, trigger=TRIGGER,
+                                       tick_key=tick.key)
+        run_id, report = followed.run_id, followed.workflows
+    else:
+        run_id, report = run.id, apply_run(engine, run.id)
     log.info("%s: run %s applied: %d moved, %d tasks created, %d cancelled", tick.key, run_id,
              report.moved, report.created, report.cancelled)
     return run_id

@@ -4,7 +4,8 @@
 (it lives with the tasks it maintains and is re-exported here).
 """
 from engine.tasks.maintenance import MaintenanceReport, maintain
-from engine.workflows.apply import apply_run
+from engine.workflows.apply import apply_run, apply_stored_run
 from engine.workflows.report import WorkflowOutcome, WorkflowReport
 
-__all__ = ["apply_run", "maintain", "WorkflowReport", "WorkflowOutcome", "MaintenanceReport"]
+__all__ = ["apply_run", "apply_stored_run", "maintain", "WorkflowReport", "WorkflowOutcome",
+           "MaintenanceReport"]
