@@ -1,10 +1,11 @@
-"""``merge_customers`` and ``kamflow customers merge``: everything moves, audited, or nothing."""
+"""``merge_customers`` and ``kamflow customers merge``: everything moves, audited, or nothing;
+the dropped customer stays, marked merged, so that stored runs never change."""
 from __future__ import annotations
 
 import datetime as dt
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine.customers.duplicates import find_duplicates
 from engine.customers.merge import MergeRefused, UnknownCustomer, merge_customers
@@ -28,6 +29,7 @@ from engine.models import (
     Visit,
     WorkflowState,
 )
+from engine.models.people import MERGED
 from tests.customers_support import run  # noqa: F401  (fixture)
 
 DAY = dt.date(2026, 3, 2)
@@ -104,10 +106,14 @@ def test_merge_moves_everything_to_the_kept_customer(engine, session, pair):
     result = merge_customers(engine, "K1", "D1", actor="admin")
     session.expire_all()
 
-    assert session.scalars(select(Customer.code).order_by(Customer.code)).all() == ["C1", "K1"]
+    assert session.execute(select(Customer.code, Customer.status, Customer.merged_into_id)
+                           .order_by(Customer.code)).all() == [
+        ("C1", "active", None), ("D1", MERGED, keep.id), ("K1", "active", None)]
+    assert session.scalar(select(Customer.merged_at).where(Customer.code == "D1")) is not None
     assert result.moved == {"orders": 2, "payments": 1, "visits": 1, "tasks": 3,
-                            "segment_overrides": 1, "workflow_states": 1, "customer_scores": 1,
-                            "aliases": 1, "children": 1}
+                            "segment_overrides": 1, "workflow_states": 1, "aliases": 1,
+                            "children": 1}
+    assert result.children == ["C1"] and result.stored_runs == [1, 2]
     assert count(session, Order, keep.id) == 3 and count(session, Payment, keep.id) == 1
     assert count(session, Visit, keep.id) == 1 and count(session, Task, keep.id) == 3
     assert session.scalar(select(Customer.parent_code).where(Customer.code == "C1")) == "K1"
@@ -127,18 +133,16 @@ def test_the_kept_customers_state_wins(engine, session, pair):
                              .where(WorkflowState.customer_id == keep.id)
                              .order_by(WorkflowState.workflow_id)).all()
     assert states == [("wf_a", "seg_high"), ("wf_b", "seg_low")]
-    scores = session.execute(select(CustomerScore.run_id, CustomerScore.segment)
-                             .where(CustomerScore.customer_id == keep.id)
-                             .order_by(CustomerScore.run_id)).all()
-    assert scores == [(1, "seg_high"), (2, "seg_low")]
+    # Stored runs never change: each customer keeps its own scores.
+    scores = session.execute(select(CustomerScore.run_id, Customer.code, CustomerScore.segment)
+                             .join(Customer).order_by(CustomerScore.run_id, Customer.code)).all()
+    assert scores == [(1, "D1", "seg_low"), (1, "K1", "seg_high"), (2, "D1", "seg_low")]
     tasks = dict(session.execute(select(Task.template, Task.status)).all())
     assert tasks == {"t-recurring": "cancelled", "t-once": "open", "t-other-workflow": "open"}
     assert result.replaced == {
         "tasks_cancelled": [{"id": 1, "workflow_id": "wf_a", "template": "t-recurring"}],
         "overrides_cleared": [],
-        "workflow_states_deleted": [{"workflow_id": "wf_a", "state": "seg_low"}],
-        "customer_scores_deleted": [
-            {"run_id": 1, "segment": "seg_low", "effective_segment": None}]}
+        "workflow_states_deleted": [{"workflow_id": "wf_a", "state": "seg_low"}]}
 
 
 def test_a_live_override_of_the_kept_customer_wins(engine, session, pair):
@@ -166,6 +170,7 @@ def test_merge_is_audited(engine, session, pair):
         "region": "上海", "city": "上海", "owner": "rep1", "status": "active",
         "profile": {"beds": 800}}
     assert entry.details["moved"]["orders"] == 2
+    assert entry.details["children"] == ["C1"] and entry.details["stored_runs"] == [1, 2]
     assert entry.details["replaced"]["workflow_states_deleted"] == [
         {"workflow_id": "wf_a", "state": "seg_low"}]
 
@@ -181,12 +186,49 @@ def test_merged_pair_is_no_longer_a_duplicate_but_its_old_name_still_matches(
     assert (found.code, found.other_code) == ("K1", "N1")
 
 
-def test_a_kept_child_of_the_dropped_customer_takes_its_parent(engine, session):
-    session.add_all([customer("G", "集团"), customer("D", "上海第一人民医院", parent_code="G"),
-                     customer("K", "上海市第一人民医院", parent_code="D")])
+@pytest.fixture
+def hospital_tree(session):
+    """H1 ← W1 (ward) ← U1 (unit), and H1's lookalike H2; a loop X1 ↔ X2 as a bad import
+    may leave (parents are not checked for cycles)."""
+    session.add_all([customer("H1", "上海市第一人民医院"),
+                     customer("W1", "上海市第一人民医院心内科", parent_code="H1"),
+                     customer("U1", "上海市第一人民医院心内科一病区", parent_code="W1"),
+                     customer("H2", "上海第一人民医院"),
+                     customer("X1", "环一", parent_code="X2"),
+                     customer("X2", "环二", parent_code="X1")])
     session.commit()
-    merge_customers(engine, "K", "D", actor=None)
-    assert session.scalar(select(Customer.parent_code).where(Customer.code == "K")) == "G"
+
+
+@pytest.mark.parametrize(("keep", "drop", "chain"), [
+    ("H1", "W1", "W1 → H1"),          # a hospital into its own department: its facts moved down
+    ("W1", "H1", "W1 → H1"),
+    ("H1", "U1", "U1 → W1 → H1"),
+    ("U1", "H1", "U1 → W1 → H1"),
+])
+def test_a_merge_along_a_parent_chain_is_refused(engine, session, hospital_tree, keep, drop,
+                                                 chain):
+    before = snapshot(session)
+    with pytest.raises(MergeRefused) as raised:
+        merge_customers(engine, keep, drop, actor="admin")
+    top = chain.split(" → ")[-1]
+    bottom = chain.split(" → ")[0]
+    assert str(raised.value) == (
+        f"cannot merge {drop!r} into {keep!r}: {top!r} is an ancestor of {bottom!r} "
+        f"(parent chain {chain}); a customer and its parent are not duplicates")
+    assert snapshot(session) == before
+
+
+def test_a_loop_of_parents_does_not_hang_the_chain_check(engine, session, hospital_tree):
+    merge_customers(engine, "H2", "X1", actor=None)   # type and chain allow it: X1 is not above H2
+    session.rollback()
+    assert session.scalar(select(Customer.parent_code).where(Customer.code == "X2")) == "H2"
+
+
+def test_merging_cousins_in_one_tree_is_allowed(engine, session, hospital_tree):
+    session.add(customer("W2", "上海市第一人民醫院心内科", parent_code="H1"))
+    session.commit()
+    result = merge_customers(engine, "W1", "W2", actor=None)
+    assert result.moved["children"] == 0
 
 
 def snapshot(session):
@@ -227,7 +269,8 @@ def test_every_table_that_points_at_customers_is_merged():
     referencing = {fk.parent.table.name for table in Base.metadata.sorted_tables
                    for fk in table.foreign_keys if fk.column.table.name == "customers"}
     assert referencing == {"orders", "payments", "visits", "tasks", "segment_overrides",
-                           "workflow_states", "customer_scores", "customer_aliases"}
+                           "workflow_states", "customer_scores", "customer_aliases",
+                           "customers"}   # customer_scores stay (stored runs); customers: merged_into
 
 
 
@@ -236,20 +279,77 @@ def test_cli_merges(run, session, pair):
     result = run("merge", "K1", "D1", "--actor", "alice")
     assert result.exit_code == 0, result.output
     assert result.output.splitlines() == [
-        "merged D1 into K1; moved: orders 2, payments 1, visits 1, tasks 3, "
-        "segment overrides 1, workflow states 1, customer scores 1, aliases 1, children 1",
-        "the kept customer's state won; tasks cancelled 1, workflow states deleted 1, "
-        "customer scores deleted 1 (details in the audit log)"]
+        "merged D1 into K1",
+        "move: orders 2, payments 1, visits 1, tasks 3, segment overrides 1, "
+        "workflow states 1, aliases 1, children 1 (C1)",
+        "the kept customer's records win: cancelled task 1 (wf_a t-recurring); "
+        "dropped workflow state wf_a (seg_low)",
+        "D1 stays in stored runs (1, 2) as merged into K1"]
     assert session.scalar(select(AuditEntry.actor)) == "alice"
+
+
+def test_a_dry_run_lists_what_would_move_and_changes_nothing(engine, session, pair, run):
+    before = snapshot(session)
+    preview = merge_customers(engine, "K1", "D1", actor="admin", dry_run=True)
+    assert snapshot(session) == before
+    assert preview.dry_run and preview.children == ["C1"] and preview.stored_runs == [1, 2]
+    done = merge_customers(engine, "K1", "D1", actor="admin")
+    assert (preview.moved, preview.replaced) == (done.moved, done.replaced)
+
+
+def test_cli_dry_run(run, session, pair):
+    before = snapshot(session)
+    result = run("merge", "K1", "D1", "--dry-run")
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "dry run, nothing changed: would merge D1 into K1",
+        "would move: orders 2, payments 1, visits 1, tasks 3, segment overrides 1, "
+        "workflow states 1, aliases 1, children 1 (C1)",
+        "the kept customer's records win: would cancel task 1 (wf_a t-recurring); "
+        "would drop workflow state wf_a (seg_low)",
+        "D1 would stay in stored runs (1, 2) as merged into K1"]
+    assert snapshot(session) == before
 
 
 @pytest.mark.parametrize(("args", "message"), [
     (("K1", "K2"), "error: no customer 'K2' (did you mean 'K1'?)\n"),
     (("K1", "K1"), "error: cannot merge customer 'K1' into itself\n"),
+    (("K1", "K1", "--dry-run"), "error: cannot merge customer 'K1' into itself\n"),
+    (("X9", "D1"), "error: no customer 'X9'\n"),
+    (("K1", "C1"), "error: cannot merge 'C1' (clinic) into 'K1' (hospital): customers of "
+                   "different types are not duplicates\n"),
 ])
-def test_cli_refuses_bad_merges_with_exit_1(run, pair, args, message):
+def test_cli_refuses_bad_merges_with_exit_1(run, session, pair, args, message):
+    session.execute(update(Customer).where(Customer.code == "C1").values(type="clinic"))
+    session.commit()
+    before = snapshot(session)
     result = run("merge", *args)
     assert (result.exit_code, result.output) == (1, message)
+    assert snapshot(session) == before
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("H1", "U1"), "error: cannot merge 'U1' into 'H1': 'H1' is an ancestor of 'U1' "
+                   "(parent chain U1 → W1 → H1); a customer and its parent are not duplicates\n"),
+    (("U1", "H1", "--dry-run"), "error: cannot merge 'H1' into 'U1': 'H1' is an ancestor of "
+                                "'U1' (parent chain U1 → W1 → H1); a customer and its parent "
+                                "are not duplicates\n"),
+])
+def test_cli_refuses_a_merge_along_a_parent_chain(run, session, hospital_tree, args, message):
+    before = snapshot(session)
+    result = run("merge", *args)
+    assert (result.exit_code, result.output) == (1, message)
+    assert snapshot(session) == before
+
+
+@pytest.mark.parametrize("args", [("K1", "D1"), ("D1", "K1"), ("D1", "C1")])
+def test_cli_refuses_a_merged_code_on_either_side(run, session, pair, args):
+    assert run("merge", "K1", "D1").exit_code == 0
+    before = snapshot(session)
+    result = run("merge", *args)
+    assert (result.exit_code, result.output) == (
+        1, "error: no customer 'D1': it was merged into 'K1'\n")
+    assert snapshot(session) == before
 
 
 def test_cli_needs_both_codes(run):

@@ -50,17 +50,15 @@ def duplicates(ctx, min_score: float, customer_type: str | None, output_format: 
 @click.argument("drop")
 @click.option("--actor", default="cli", show_default=True,
               help="Who merges, for the audit log.")
+@click.option("--dry-run", is_flag=True, help="List what would move; change nothing.")
 @pass_context
 @reports_errors
-def merge(ctx, keep: str, drop: str, actor: str):
-    """Merge customer DROP into KEEP: facts, tasks and history move, DROP's name stays as alias."""
-    result = merge_customers(ctx.engine, keep, drop, actor=actor)
-    moved = ", ".join(f"{kind.replace('_', ' ')} {count}" for kind, count in result.moved.items())
-    click.echo(f"merged {result.drop_code} into {result.keep_code}; moved: {moved}")
-    given_up = ", ".join(f"{kind.replace('_', ' ')} {len(records)}"
-                         for kind, records in result.replaced.items() if records)
-    if given_up:
-        click.echo(f"the kept customer's state won; {given_up} (details in the audit log)")
+def merge(ctx, keep: str, drop: str, actor: str, dry_run: bool):
+    """Merge customer DROP into KEEP: facts, tasks and children move, DROP's name stays as
+    alias, and DROP stays in stored runs marked as merged."""
+    result = merge_customers(ctx.engine, keep, drop, actor=actor, dry_run=dry_run)
+    for line in result.lines():
+        click.echo(line)
 
 
 def _row(pair: DuplicatePair) -> list[str]:

@@ -6,6 +6,7 @@ square of all customers. Within a block every normalized name and alias is score
 other with rapidfuzz's ``fuzz.ratio`` (normalized Indel similarity, 0–100); a pair at or above
 ``min_score`` is reported unless ``distinctions.why_distinct`` sees a number, kind of
 institution or campus that sets the two apart. Customers without a city form one block per type.
+Merged customers (``engine.customers.merged``) are history and are never listed.
 """
 from __future__ import annotations
 
@@ -21,6 +22,7 @@ from sqlalchemy import Engine, Row, select
 from sqlalchemy.orm import Session
 
 from engine.customers.distinctions import why_distinct
+from engine.customers.merged import live
 from engine.customers.names import normalize_name
 from engine.models import Customer, CustomerAlias
 
@@ -58,7 +60,7 @@ def find_duplicates(source: Session | Engine, *, min_score: float = DEFAULT_MIN_
     pairs: list[DuplicatePair] = []
     with _reading(source) as session:
         types = [customer_type] if customer_type else session.scalars(
-            select(Customer.type).distinct().order_by(Customer.type)).all()
+            select(Customer.type).where(live()).distinct().order_by(Customer.type)).all()
         for type_ in types:
             for block in _blocks(session, type_):
                 pairs.extend(_pairs_in_block(block, min_score))
@@ -79,12 +81,12 @@ def _blocks(session: Session, customer_type: str) -> Iterator[list[_Spelling]]:
     customers = session.execute(
         select(Customer.id, Customer.code, Customer.name, Customer.normalized_name,
                Customer.type, Customer.city)
-        .where(Customer.type == customer_type).order_by(Customer.code)).all()
+        .where(Customer.type == customer_type, live()).order_by(Customer.code)).all()
     aliases = defaultdict(list)
     for customer_id, name, key in session.execute(
             select(CustomerAlias.customer_id, CustomerAlias.name, CustomerAlias.normalized_name)
             .join(Customer, Customer.id == CustomerAlias.customer_id)
-            .where(Customer.type == customer_type).order_by(CustomerAlias.id)):
+            .where(Customer.type == customer_type, live()).order_by(CustomerAlias.id)):
         aliases[customer_id].append((name, key))
     blocks: dict[str, list[_Spelling]] = defaultdict(list)
     for customer in customers:

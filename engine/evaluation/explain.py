@@ -3,12 +3,13 @@ points, weight and contribution; per axis the score and the split it was compare
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import Any, Mapping
 
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
+from engine.customers.merged import merge_note
 from engine.definitions.ruleset_specs import (AxisItem, BandsScore, LinearScore, MapScore,
                                               PercentileScore, Quadrant, RulesetSpec)
 from engine.errors import NotFound
@@ -55,6 +56,7 @@ class Explanation:
     axes: list[AxisExplanation]
     metrics: dict[str, Any]
     tiers: list[dict] = field(default_factory=list)   # tiers: id, when, holds — in order
+    merged: str | None = None   # "D1 was merged into K1 on …" for a customer merged since
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -64,6 +66,8 @@ class Explanation:
         run = f"run {self.run_id}" if self.run_id is not None else "dry run"
         out = [f"{self.customer_code}: {self.segment} ({self.ruleset_id}, {run}, as of "
                f"{self.as_of.isoformat()})"]
+        if self.merged:
+            out.append(f"  note: {self.merged}, after this run")
         if self.effective_segment != self.segment:
             out.append(f"  effective segment (override): {self.effective_segment}")
         out.append(f"  previous segment: {self.previous_segment or 'none'}")
@@ -192,7 +196,13 @@ def explain(engine: Engine, customer_code: str, ruleset_id: str | None = None,
         row = session.execute(
             select(scores).join(customers, customers.c.id == scores.c.customer_id)
             .where(scores.c.run_id == run.id, customers.c.code == customer_code)).first()
+        note = merge_note(session, customer_code)
         if row is None:
-            raise NotFound(f"customer in run {run.id} of {run.ruleset_id}", customer_code)
+            missing = NotFound(f"customer in run {run.id} of {run.ruleset_id}", customer_code)
+            if note:
+                missing.args = (f"{missing}: {note.text()}",)
+            raise missing
         ruleset = load_version(session, run.ruleset_version_id, run.definition_versions[1:])
-    return explain_record(ruleset, row._mapping, run.splits, customer_code, run.id, run.as_of)
+    explanation = explain_record(ruleset, row._mapping, run.splits, customer_code, run.id,
+                                 run.as_of)
+    return replace(explanation, merged=note.text()) if note else explanation

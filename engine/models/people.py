@@ -12,7 +12,10 @@ from .base import Base, UTCDateTime, check_in, created_at_column, utcnow
 ROLES = ("admin", "manager", "rep", "staff")
 # In rank order: a minimum seniority admits this one and every later one.
 SENIORITIES = ("junior", "regular", "senior")
+# The statuses a file or a user may give a customer. A merge sets a third, MERGED, that only
+# ``engine.customers.merge`` writes: the row stays so that stored runs keep its scores.
 CUSTOMER_STATUSES = ("active", "inactive")
+MERGED = "merged"
 
 
 class User(Base):
@@ -44,10 +47,22 @@ class User(Base):
 
 
 class Customer(Base):
-    """A hospital, pharmacy, doctor…: core attributes plus the profile of its type's form."""
+    """A hospital, pharmacy, doctor…: core attributes plus the profile of its type's form.
+
+    A merged customer (status ``merged``) is history, not a live customer: its facts, tasks and
+    children moved to ``merged_into``, and it stays only so that stored runs keep its scores.
+    Every list of live customers (duplicates, web lists, the API) skips it: see
+    ``engine.customers.merged.live``.
+    """
 
     __tablename__ = "customers"
-    __table_args__ = (Index(None, "type", "status"),)
+    __table_args__ = (
+        Index(None, "type", "status"),
+        # Merged exactly when it names the customer it was merged into, and when.
+        CheckConstraint(f"(status = '{MERGED}' AND merged_into_id IS NOT NULL "
+                        f"AND merged_at IS NOT NULL) OR (status <> '{MERGED}' "
+                        f"AND merged_into_id IS NULL AND merged_at IS NULL)", name="merged"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     code: Mapped[str] = mapped_column(String(100), unique=True)
@@ -60,6 +75,8 @@ class Customer(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     status: Mapped[str] = mapped_column(String(20), default="active", server_default="active")
     profile: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict, server_default=text("'{}'"))
+    merged_into_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
+    merged_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     created_at: Mapped[dt.datetime] = created_at_column()
     updated_at: Mapped[dt.datetime] = mapped_column(
         UTCDateTime(), default=utcnow, onupdate=utcnow, server_default=func.now()

@@ -1,0 +1,71 @@
+"""Merged customers: history that stored runs keep, out of every list of live customers.
+
+A merge (``engine.customers.merge``) does not delete the dropped customer: its row stays with
+status ``merged``, ``merged_into_id`` and ``merged_at``, so that the scores of stored runs still
+join to its code and old runs export and explain as they were. It is out of every evaluation
+scope (scope is status ``active``, compared exactly), and every list or lookup of live
+customers must skip it with ``live()``: duplicates do; web lists, the API, overrides and
+imports resolving a code must too (a merged code leads to the kept customer through the
+``former_code`` alias, see ``engine.imports.references``).
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import ColumnElement, Select, Table, select
+from sqlalchemy.orm import Session, aliased
+
+from engine.config import load_settings
+from engine.models import Customer, CustomerAlias
+from engine.models.people import MERGED
+
+CUSTOMERS = Customer.__table__
+# What the customers import expects instead of a merged customer's code (see staged_merged_codes).
+MERGED_CODE_EXPECTED = ("the code of a customer that was not merged into another "
+                        "(use the code of the customer it was merged into)")
+
+
+def live(customers: Table = CUSTOMERS) -> ColumnElement[bool]:
+    """The condition on ``customers`` of being a live customer, not a merged one."""
+    return customers.c.merged_into_id.is_(None)
+
+
+@dataclass(frozen=True)
+class MergeNote:
+    """That ``code`` was merged into ``merged_into`` at ``merged_at``."""
+
+    code: str
+    merged_into: str
+    merged_at: dt.datetime
+
+    def text(self) -> str:
+        day = self.merged_at.astimezone(ZoneInfo(load_settings().timezone)).date()
+        return f"{self.code} was merged into {self.merged_into} on {day.isoformat()}"
+
+
+def merge_note(session: Session, code: str) -> MergeNote | None:
+    """How the customer ``code`` was merged away, or ``None`` if it is live (or unknown)."""
+    kept = aliased(Customer)
+    row = session.execute(
+        select(Customer.code, kept.code, Customer.merged_at)
+        .join(kept, kept.id == Customer.merged_into_id)
+        .where(Customer.code == code, Customer.status == MERGED)).first()
+    return MergeNote(*row) if row else None
+
+
+def live_successor(session: Session, code: str) -> str | None:
+    """The live customer that a merged code leads to now (merges may chain), else ``None``."""
+    return session.scalars(
+        select(Customer.code).join(CustomerAlias, CustomerAlias.customer_id == Customer.id)
+        .where(CustomerAlias.former_code == code, live(CUSTOMERS))
+        .order_by(CustomerAlias.id.desc())).first()
+
+
+def staged_merged_codes(stage: Table, column: str = "code") -> Select:
+    """``(row, value)`` of the staged rows whose ``column`` names a merged customer, by row:
+    an import must refuse them rather than bring a merged customer back to life."""
+    return (select(stage.c.row, stage.c[column])
+            .join(CUSTOMERS, CUSTOMERS.c.code == stage.c[column])
+            .where(CUSTOMERS.c.status == MERGED).order_by(stage.c.row))
