@@ -1,7 +1,6 @@
 """``kamflow customers duplicates|merge``."""
 from __future__ import annotations
 
-import csv
 import io
 
 import click
@@ -10,6 +9,7 @@ from engine.cli.tables import format_table
 from engine.cli import pass_context, reports_errors
 from engine.customers.duplicates import DEFAULT_MIN_SCORE, DuplicatePair, find_duplicates
 from engine.customers.merge import merge_customers
+from engine.spreadsheet import lf_csv_writer, text_cell
 
 COLUMNS = ("score", "code", "name", "other_code", "other_name", "type", "city", "reason")
 
@@ -29,14 +29,14 @@ def customers():
 def duplicates(ctx, min_score: float, customer_type: str | None, output_format: str):
     """List likely duplicates: same type and city, similar names or aliases."""
     pairs = find_duplicates(ctx.engine, min_score=min_score, customer_type=customer_type)
-    rows = [_row(pair) for pair in pairs]
     if output_format == "csv":
         buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
+        writer = lf_csv_writer(buffer)
         writer.writerow(COLUMNS)
-        writer.writerows(rows)
+        writer.writerows(_csv_row(pair) for pair in pairs)
         click.echo(buffer.getvalue(), nl=False)
         return
+    rows = [_row(pair) for pair in pairs]
     if not rows:
         click.echo("no likely duplicates found")
         return
@@ -66,3 +66,8 @@ def _row(pair: DuplicatePair) -> list[str]:
             pair.type, pair.city or "", pair.reason]
 
 
+def _csv_row(pair: DuplicatePair) -> list[str]:
+    """The score as a number, the text cells neutralised for spreadsheets (SPEC §7)."""
+    texts = (pair.code, pair.name, pair.other_code, pair.other_name, pair.type, pair.city,
+             pair.reason)
+    return [f"{pair.score:g}", *map(text_cell, texts)]

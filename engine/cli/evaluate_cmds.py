@@ -3,15 +3,16 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import io
 import json
+import sys
 
 import click
 from sqlalchemy.orm import Session
 
 from engine.cli import pass_context, reports_errors
 from engine.evaluation import evaluate as evaluate_ruleset
-from engine.evaluation import explain, export_scores, write_csv, write_json
+from engine.evaluation import explain
+from engine.evaluation.export import stream_scores, write_csv, write_json
 from engine.evaluation.results import RunResult
 from engine.evaluation.stored import RulesetNotGiven, only_ruleset
 from engine.evaluation.vectors import value_text
@@ -123,16 +124,15 @@ def scores():
 @_names_a_ruleset
 def export(ctx, ruleset, run_id, fmt, output):
     """Every customer of a stored run: segments, axis scores, metrics and points."""
-    table = export_scores(ctx.engine, ruleset, run_id)
     write = write_csv if fmt == "csv" else write_json
-    if output is None:
-        buffer = io.StringIO(newline="")
-        write(table, buffer)
-        click.echo(buffer.getvalue(), nl=False)
-        return
-    with open(output, "w", encoding="utf-8", newline="") as stream:
-        write(table, stream)
-    click.echo(f"wrote {len(table.rows)} rows of run {table.run_id} to {output}", err=True)
+    with stream_scores(ctx.engine, ruleset, run_id) as table:
+        if output is None:
+            write(table, sys.stdout)
+            sys.stdout.flush()
+            return
+        with open(output, "w", encoding="utf-8", newline="") as stream:
+            count = write(table, stream)
+    click.echo(f"wrote {count} rows of run {table.run_id} to {output}", err=True)
 
 
 @scores.command("explain")

@@ -1,21 +1,19 @@
 """``kamflow tasks list|done`` and ``kamflow override set|clear`` (SPEC §5)."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import getpass
-import io
-import json
+import sys
 
 import click
-from sqlalchemy.orm import Session
 
 from engine.cli.tables import format_table
 from engine.cli import pass_context, reports_errors
 from engine.db import transaction
 from engine.models import TASK_STATUSES
 from engine.overrides import clear_override, local_today, set_override
-from engine.tasks import LIST_FIELDS, complete_task, list_tasks
+from engine.tasks import LIST_FIELDS, complete_task
+from engine.tasks.listing import stream_tasks, task_query, write_csv, write_json
 
 
 def cli_actor() -> str:
@@ -37,12 +35,6 @@ def _cell(value) -> str:
     return str(value)
 
 
-def _json(value):
-    return value.isoformat() if isinstance(value, dt.date) else value
-
-
-
-
 @click.group()
 def tasks():
     """Tasks created by workflows: list them, complete one."""
@@ -62,23 +54,21 @@ def tasks():
 def list_command(ctx, assignee, status, overdue, output_format, locale):
     """List tasks with id, customer, workflow, template, segments, title, kind, assignee,
     status and due date."""
-    with Session(ctx.engine) as session:
-        rows = list_tasks(session, assignee=assignee, status=status,
-                          overdue_on=local_today() if overdue else None, locale=locale)
-    if output_format == "json":
-        records = [{k: _json(v) for k, v in row.items()} for row in rows]
-        click.echo(json.dumps(records, ensure_ascii=False, indent=2))
-    elif output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\n")
-        writer.writerow(LIST_FIELDS)
-        writer.writerows([_cell(row[f]) for f in LIST_FIELDS] for row in rows)
-        click.echo(buffer.getvalue(), nl=False)
-    elif not rows:
+    with ctx.engine.connect() as connection:
+        query = task_query(connection, assignee=assignee, status=status,
+                           overdue_on=local_today() if overdue else None)
+        rows = stream_tasks(connection, query, locale=locale)
+        if output_format in ("csv", "json"):
+            write = write_csv if output_format == "csv" else write_json
+            write(rows, sys.stdout)
+            sys.stdout.flush()
+            return
+        rows = list(rows)
+    if not rows:
         click.echo("no tasks")
     else:
-        for line in format_table([list(LIST_FIELDS), *([_cell(row[f]) for f in LIST_FIELDS]
-                                                for row in rows)]):
+        for line in format_table([list(LIST_FIELDS), *([_cell(value) for value in row]
+                                                       for row in rows)]):
             click.echo(line)
 
 

@@ -3,35 +3,45 @@
 Columns: ``customer_code``, ``segment``, ``effective_segment``, the axes in definition
 order, then every metric in definition order, each scored one followed by
 ``<metric>_points``. Rows are sorted by customer code (code points); null is an empty cell,
-booleans ``true``/``false``, dates ``YYYY-MM-DD``, numbers in shortest round-trip form.
+booleans ``true``/``false``, dates ``YYYY-MM-DD``, numbers in shortest round-trip form; in CSV
+a text cell a spreadsheet would run as a formula starts with ``'`` (:mod:`engine.spreadsheet`).
+
+Rows are streamed: read from the database in batches (a server-side cursor on PostgreSQL), each
+row's JSON parsed once and written before the next is read.
 """
 from __future__ import annotations
 
 import csv
 import datetime as dt
 import json
-from dataclasses import dataclass
-from typing import Any, TextIO
+from contextlib import contextmanager
+from dataclasses import dataclass, replace
+from typing import Any, Iterable, Iterator, TextIO
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.orm import Session
 
 from engine.definitions.ruleset_specs import RulesetSpec, build_ruleset
 from engine.models import Customer, CustomerScore, DefinitionVersion
+from engine.spreadsheet import cell
 
 from .stored import find_run
-from .vectors import value_text
+from .vectors import number_text, value_text
+
+BATCH_ROWS = 5_000
+NO_ENTRY: dict = {}
 
 
 @dataclass(frozen=True)
 class ScoreTable:
-    """The exported rows of one run, values as stored (numbers, text, booleans, None)."""
+    """The exported rows of one run, values as stored (numbers, text, booleans, None):
+    a list from :func:`export_scores`, a one-pass stream inside :func:`stream_scores`."""
 
     run_id: int
     ruleset_id: str
     as_of: dt.date
     columns: list[str]
-    rows: list[list[Any]]
+    rows: Iterable[list[Any]]
 
 
 def export_columns(spec: RulesetSpec) -> list[str]:
@@ -44,43 +54,74 @@ def export_columns(spec: RulesetSpec) -> list[str]:
     return columns
 
 
-def export_scores(engine: Engine, ruleset_id: str | None = None,
-                  run_id: int | None = None) -> ScoreTable:
-    """The rows of run ``run_id``, or of the latest completed run of ``ruleset_id``."""
+@contextmanager
+def stream_scores(engine: Engine, ruleset_id: str | None = None,
+                  run_id: int | None = None) -> Iterator[ScoreTable]:
+    """The table of run ``run_id``, or of the latest completed run of ``ruleset_id``, whose
+    rows are read from the database as they are iterated (inside the ``with`` only)."""
     with Session(engine) as session:
         run = find_run(session, ruleset_id, run_id)
         spec = build_ruleset(session.get(DefinitionVersion, run.ruleset_version_id).content)
-        scores, customers = CustomerScore.__table__, Customer.__table__
-        stored = session.execute(
-            select(customers.c.code, scores.c.segment, scores.c.effective_segment,
-                   scores.c.axes, scores.c.metrics)
-            .join(customers, customers.c.id == scores.c.customer_id)
-            .where(scores.c.run_id == run.id)).all()
+        rows = _stored_rows(session.connection(), run.id, spec)
+        yield ScoreTable(run.id, run.ruleset_id, run.as_of, export_columns(spec), rows)
+
+
+def export_scores(engine: Engine, ruleset_id: str | None = None,
+                  run_id: int | None = None) -> ScoreTable:
+    """The whole table of a run in memory (for small runs and tests)."""
+    with stream_scores(engine, ruleset_id, run_id) as table:
+        return replace(table, rows=list(table.rows))
+
+
+def _stored_rows(connection: Connection, run_id: int, spec: RulesetSpec) -> Iterator[list]:
+    scores, customers = CustomerScore.__table__, Customer.__table__
+    code = customers.c.code
+    if connection.dialect.name == "postgresql":
+        code = code.collate("C")       # code point order, as SQLite's binary collation
+    query = (select(customers.c.code, scores.c.segment, scores.c.effective_segment,
+                    scores.c.axes, scores.c.metrics)
+             .join(customers, customers.c.id == scores.c.customer_id)
+             .where(scores.c.run_id == run_id).order_by(code))
+    axis_ids = [axis.id for axis in spec.axes]
     scored = {item.metric for axis in spec.axes for item in axis.items}
-    rows = []
-    for code, segment, effective, axes, metrics in sorted(stored, key=lambda r: r[0]):
-        row = [code, segment, effective, *(axes.get(a.id) for a in spec.axes)]
-        for metric in spec.metrics:
-            entry = metrics.get(metric.id) or {}
+    metrics_out = [(metric.id, metric.id in scored) for metric in spec.metrics]
+    result = connection.execution_options(yield_per=BATCH_ROWS).execute(query)
+    for code_value, segment, effective, axes, metrics in result:
+        row = [code_value, segment, effective, *[axes.get(axis) for axis in axis_ids]]
+        for metric_id, has_points in metrics_out:
+            entry = metrics.get(metric_id) or NO_ENTRY
             row.append(entry.get("value"))
-            if metric.id in scored:
+            if has_points:
                 row.append(entry.get("points"))
-        rows.append(row)
-    return ScoreTable(run.id, run.ruleset_id, run.as_of, export_columns(spec), rows)
+        yield row
 
 
 def cell_text(value: Any) -> str:
-    """One CSV cell: '' for null, otherwise the value's export text."""
-    text = value_text(value)
-    return "" if text is None else text
+    """One CSV cell: '' for null, text neutralised for spreadsheets, otherwise the value's
+    export text."""
+    return cell(value, number_text)
 
 
-def write_csv(table: ScoreTable, stream: TextIO) -> None:
-    """RFC 4180 CSV (CRLF line ends) with a header row."""
+def write_csv(table: ScoreTable, stream: TextIO) -> int:
+    """RFC 4180 CSV (CRLF line ends) with a header row, rows written as they come; the
+    number of rows."""
     writer = csv.writer(stream)
     writer.writerow(table.columns)
-    for row in table.rows:
-        writer.writerow([cell_text(value) for value in row])
+    numbers: dict[float, str] = {}
+    count = 0
+    for count, row in enumerate(table.rows, 1):
+        writer.writerow([_csv_cell(value, numbers) for value in row])
+    return count
+
+
+def _csv_cell(value: Any, numbers: dict[float, str]) -> str:
+    """:func:`cell_text`, with the text of each distinct double computed once."""
+    if type(value) is float:
+        text = numbers.get(value)
+        if text is None:
+            text = numbers[value] = number_text(value)
+        return text
+    return cell(value, number_text)
 
 
 def _json_value(value: Any) -> str:
@@ -89,11 +130,14 @@ def _json_value(value: Any) -> str:
     return value_text(value)
 
 
-def write_json(table: ScoreTable, stream: TextIO) -> None:
-    """A JSON array of one object per row, keys in column order, one row per line."""
+def write_json(table: ScoreTable, stream: TextIO) -> int:
+    """A JSON array of one object per row, keys in column order, one row per line; the
+    number of rows."""
     stream.write("[")
-    for index, row in enumerate(table.rows):
-        fields = ", ".join(f"{json.dumps(c, ensure_ascii=False)}: {_json_value(v)}"
-                           for c, v in zip(table.columns, row))
-        stream.write(("," if index else "") + "\n  {" + fields + "}")
-    stream.write("\n]\n" if table.rows else "]\n")
+    keys = [json.dumps(column, ensure_ascii=False) + ": " for column in table.columns]
+    count = 0
+    for count, row in enumerate(table.rows, 1):
+        fields = ", ".join(key + _json_value(value) for key, value in zip(keys, row))
+        stream.write(("," if count > 1 else "") + "\n  {" + fields + "}")
+    stream.write("\n]\n" if count else "]\n")
+    return count
