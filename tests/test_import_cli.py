@@ -22,15 +22,15 @@ def run(initialized):
 def test_import_prints_a_summary_and_again_changes_nothing(run):
     first = run("import", "users", GOOD / "users.csv")
     assert (first.exit_code, first.output) == (
-        0, "users.csv (users): 4 rows read, 4 added, 0 changed, 0 unchanged\n")
+        0, "users.csv (users, read as UTF-8): 4 rows read, 4 added, 0 changed, 0 unchanged\n")
     again = run("import", "users", GOOD / "users.csv")
-    assert again.output == "users.csv (users): 4 rows read, 0 added, 0 changed, 4 unchanged\n"
+    assert again.output == "users.csv (users, read as UTF-8): 4 rows read, 0 added, 0 changed, 4 unchanged\n"
 
 
 def test_dry_run_says_nothing_was_imported(run):
     dry = run("import", "products", GOOD / "products.csv", "--dry-run")
     assert (dry.exit_code, dry.output) == (
-        0, "products.csv (products): 3 rows read, 3 added, 0 changed, 0 unchanged "
+        0, "products.csv (products, read as UTF-8): 3 rows read, 3 added, 0 changed, 0 unchanged "
            "(dry run: nothing imported)\n")
     assert "3 added" in run("import", "products", GOOD / "products.csv").output
 

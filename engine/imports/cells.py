@@ -6,13 +6,14 @@ Each parser takes a trimmed, non-empty cell and returns the value to stage, or r
 from __future__ import annotations
 
 import re
+import unicodedata
 from typing import Callable
 
-from engine.forms import (FORMAT_CHECKER, FORMAT_EXPECTED, CellError, parse_boolean,
-                          parse_date)
+from engine.forms import (FORMAT_CHECKER, FORMAT_EXPECTED, WHITE_SPACE, CellError,
+                          parse_boolean, parse_date)
 
-__all__ = ["CellError", "Parser", "text", "identifier", "choice", "fixed_point", "email",
-           "parse_boolean", "parse_date"]
+__all__ = ["CellError", "Parser", "text", "code", "identifier", "choice", "fixed_point",
+           "email", "parse_boolean", "parse_date"]
 
 Parser = Callable[[str], object]
 
@@ -29,6 +30,87 @@ def text(max_length: int | None) -> Parser:
         return cell
 
     return parse
+
+
+# Scripts whose letters may share one id (as in Unicode TS #39's "highly restrictive" level):
+# Chinese, Japanese and Korean codes mix their own scripts with Latin letters and digits.
+SCRIPT_MIXES = (frozenset({"LATIN", "HAN", "HIRAGANA", "KATAKANA"}),
+                frozenset({"LATIN", "HAN", "BOPOMOFO"}),
+                frozenset({"LATIN", "HAN", "HANGUL"}))
+# A script is the first word of a character's Unicode name, but for these.
+_SCRIPT_NAMES = {"CJK": "HAN", "IDEOGRAPHIC": "HAN", "KATAKANA-HIRAGANA": "KATAKANA",
+                 "HALFWIDTH": "KATAKANA"}
+# Cyrillic and Greek letters that look like Latin ones: an id spelled in them alone (``Н110003``)
+# passes for a Latin one (``H110003``).
+LATIN_LOOKALIKES = dict(zip("АВЕКМНОРСТХЅІЈаеорсухѕіјһԁԛԝΑΒΕΖΗΙΚΜΝΟΡΤΥΧοι",
+                            "ABEKMHOPCTXSIJaeopcyxsijhdqwABEZHIKMNOPTYXoi"))
+# Default-ignorable characters that are not of category Cf (format): fillers, selectors.
+_IGNORABLE = frozenset("\u034f\u115f\u1160\u17b4\u17b5\u180b\u180c\u180d\u180f\u3164\uffa0"
+                       + "".join(map(chr, range(0xFE00, 0xFE10))))
+
+
+def code(max_length: int | None) -> Parser:
+    """An id (customer code, order id, username …) or a reference to one, compatibility-
+    normalized (NFKC: full-width ``Ｈ110003`` is ``H110003``). Invisible characters (zero-width
+    space and joiner …) and letters of scripts that do not go together (a Cyrillic ``Н``
+    beside Latin letters) are refused: they make two ids that look the same."""
+    length = text(max_length)
+
+    def parse(cell: str) -> str:
+        if cell.isascii():
+            return length(cell)
+        normal = unicodedata.normalize("NFKC", cell).strip(WHITE_SPACE)
+        for position, char in enumerate(normal, 1):
+            if char in _IGNORABLE or unicodedata.category(char) == "Cf":
+                raise CellError(f"an id without invisible characters such as {_named(char)} "
+                                f"(character {position})")
+        mixed = _mixed_scripts(normal)
+        if mixed:
+            raise CellError(f"an id whose letters are of one script, not {mixed}")
+        lookalike = _latin_lookalike(normal)
+        if lookalike:
+            raise CellError(f"an id in Latin letters where it looks like one, not {lookalike}")
+        return length(normal)
+
+    return parse
+
+
+def _named(char: str) -> str:
+    return f"U+{ord(char):04X} {unicodedata.name(char, '(unnamed)')}"
+
+
+def _script(char: str) -> str | None:
+    """The script of a letter or digit (``None`` for ASCII digits and other characters)."""
+    if char.isascii():
+        return "LATIN" if char.isalpha() else None
+    if unicodedata.category(char)[0] not in "LN":
+        return None
+    first = unicodedata.name(char, "").partition(" ")[0]
+    return _SCRIPT_NAMES.get(first, first) or None
+
+
+def _mixed_scripts(cell: str) -> str | None:
+    """How ``cell`` mixes scripts that do not go together, or ``None`` if it does not."""
+    seen: dict[str, str] = {}
+    for char in cell:
+        script = _script(char)
+        if script is None or script in seen:
+            continue
+        seen[script] = char
+        if len(seen) > 1 and not any(seen.keys() <= mix for mix in SCRIPT_MIXES):
+            others = " and ".join(s.title() for s in seen if s != script)
+            return f"{others} beside {script.title()} {char!r} ({_named(char)})"
+    return None
+
+
+def _latin_lookalike(cell: str) -> str | None:
+    """The first letter of ``cell`` if all its letters look like Latin ones but are not."""
+    letters = [c for c in cell if c.isalpha()]
+    if letters and all(c in LATIN_LOOKALIKES for c in letters):
+        char = letters[0]
+        return f"{_script(char).title()} {char!r} ({_named(char)}) for Latin " \
+               f"{LATIN_LOOKALIKES[char]!r}"
+    return None
 
 
 def identifier(cell: str) -> str:

@@ -26,7 +26,8 @@ from engine.definitions.published import published_specs
 from engine.forms import ProfileForm
 from engine.imports import references
 from engine.imports.cells import choice, identifier
-from engine.imports.kinds import Column, InFileCheck, Kind, RowStager, register, text_column
+from engine.imports.kinds import (Column, InFileCheck, Kind, RowStager, id_column, register,
+                                  text_column)
 from engine.imports.problems import ProblemLog
 from engine.models import CUSTOMER_STATUSES, Customer, User, utcnow
 
@@ -107,13 +108,13 @@ class Customers(Kind):
     key = "code"
     sources = {"parent_code": "parent", "owner_id": "owner", "normalized_name": "name"}
     columns = (
-        text_column("code", Customer.code, required=True),
+        id_column("code", Customer.code, required=True),
         text_column("name", Customer.name, required=True),
         Column("type", identifier, required=True),
-        text_column("parent", Customer.parent_code),
+        id_column("parent", Customer.parent_code),
         text_column("region", Customer.region),
         text_column("city", Customer.city),
-        text_column("owner", User.username),
+        id_column("owner", User.username),
         Column("status", choice(CUSTOMER_STATUSES)),
     )
 

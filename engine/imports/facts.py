@@ -9,15 +9,15 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column as SqlColumn, Date, Integer, String, Table
 
 from engine.imports import references
-from engine.imports.cells import fixed_point, parse_date, text
-from engine.imports.kinds import Column, Kind, RowStager, register, text_column
+from engine.imports.cells import code, fixed_point, parse_date
+from engine.imports.kinds import Column, Kind, RowStager, id_column, register, text_column
 from engine.imports.problems import ProblemLog
 from engine.models import Order, Payment, Visit
 
 AMOUNT = fixed_point(2, "an amount in yuan")
 QUANTITY = fixed_point(3, "a quantity")
 # A reference is looked up, not stored: an over-long one is simply unknown.
-REFERENCE = text(None)
+REFERENCE = code(None)
 
 
 class FactKind(Kind):
@@ -52,7 +52,7 @@ class Orders(FactKind):
     table = Order.__table__
     key = "order_id"
     columns = (
-        text_column("order_id", Order.order_id, required=True),
+        id_column("order_id", Order.order_id, required=True),
         Column("customer", REFERENCE, required=True),
         Column("date", parse_date, required=True),
         Column("product_code", REFERENCE, required=True),
@@ -92,7 +92,7 @@ class Payments(FactKind):
     table = Payment.__table__
     key = "invoice_id"
     columns = (
-        text_column("invoice_id", Payment.invoice_id, required=True),
+        id_column("invoice_id", Payment.invoice_id, required=True),
         Column("customer", REFERENCE, required=True),
         Column("invoice_date", parse_date, required=True),
         Column("amount", AMOUNT, required=True),
@@ -128,7 +128,7 @@ class Visits(FactKind):
     table = Visit.__table__
     key = "visit_id"
     columns = (
-        text_column("visit_id", Visit.visit_id, required=True),
+        id_column("visit_id", Visit.visit_id, required=True),
         Column("customer", REFERENCE, required=True),
         Column("rep", REFERENCE),
         Column("date", parse_date, required=True),

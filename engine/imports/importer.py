@@ -14,18 +14,18 @@ Everything happens in one transaction on one connection:
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session
 
-from engine import audit
+from engine import audit, locks
 from engine.db import WRITE_OPTION
 from engine.forms import CellError
 from engine.imports.kinds import Kind, RowStager, get_kind
 from engine.imports.problems import ProblemLog, expected_found
-from engine.imports.reading import (HEADER_ROW, ReadError, Table, Undecodable, UndecodableRow,
+from engine.imports.reading import (HEADER_ROW, ReadError, RefusedCell, RefusedRow, Table,
                                     open_table)
 from engine.imports.staging import BatchWriter, Stage
 
@@ -42,6 +42,8 @@ class ImportReport:
     changed: int
     unchanged: int
     dry_run: bool = False
+    # The encoding a CSV file was read in, when it was detected rather than given.
+    encoding: str | None = field(default=None, compare=False)
 
     def summary(self) -> str:
         note = " (dry run: nothing imported)" if self.dry_run else ""
@@ -63,15 +65,20 @@ def import_file(engine: Engine, kind: str, path, *, dry_run: bool = False,
         stage = Stage(connection, spec)
         try:
             with connection.begin() as transaction:
+                if not dry_run:
+                    # First in the transaction: imports queue here rather than deadlock on
+                    # rows they both touch in different orders.
+                    locks.hold(connection, "import")
                 stage.create()
                 with BatchWriter(stage, log, merge=not dry_run) as writer:
-                    _stage_file(connection, spec, path, encoding, writer, log)
+                    detected = _stage_file(connection, spec, path, encoding, writer, log)
                 stage.finish_loading()
                 stage.check(log)
                 if log:
                     raise log.rejection()
                 report = ImportReport(spec.name, writer.rows, writer.added, writer.changed,
-                                      writer.rows - writer.added - writer.changed, dry_run)
+                                      writer.rows - writer.added - writer.changed, dry_run,
+                                      detected)
                 if dry_run:
                     transaction.rollback()
                     return report
@@ -93,16 +100,19 @@ def _audit(connection, report: ImportReport, path: Path, actor: str | None) -> N
 
 
 def _stage_file(connection, spec: Kind, path: Path, encoding: str | None,
-                writer: BatchWriter, log: ProblemLog) -> None:
-    """Read, parse and stage every row; problems go to ``log``."""
+                writer: BatchWriter, log: ProblemLog) -> str | None:
+    """Read, parse and stage every row; problems go to ``log``. Return the CSV encoding
+    detected (``None`` if it was given, or for XLSX)."""
     try:
         with open_table(path, encoding) as table:
             stager = spec.begin(connection)
             layout = Layout(spec, stager, table.header, log)
             writer.stage.present = frozenset(layout.positions)
             _stage_rows(table, layout, stager, writer, log)
+            return table.encoding if encoding is None else None
     except ReadError as exc:
         log.add(exc.row, None, expected_found(exc.expected, exc.found))
+        return None
 
 
 class Layout:
@@ -117,9 +127,9 @@ class Layout:
         for index, name in enumerate(header):
             if name is None:
                 self.unnamed.append(index)
-            elif isinstance(name, Undecodable):
+            elif type(name) is RefusedCell:
                 log.add(HEADER_ROW, f"column {index + 1}",
-                        expected_found(name.expected(), name.found()))
+                        expected_found(name.expected, name.found))
             elif name in self.positions:
                 log.add(HEADER_ROW, name, f"expected each column once, got {name!r} again "
                                           f"in column {index + 1}")
@@ -155,8 +165,8 @@ def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWr
     for number, cells in table.rows:
         if not any(cells):
             continue
-        undecodable = _undecodable_cells(number, cells, layout, log) \
-            if type(cells) is UndecodableRow else ()
+        refused = _refused_cells(number, cells, layout, log) \
+            if type(cells) is RefusedRow else ()
         if len(cells) != width:
             if len(cells) > width:
                 _stray_cells(number, cells, layout, log)
@@ -167,7 +177,7 @@ def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWr
         for name, index, parse, required in present:
             cell = cells[index]
             if cell is None:
-                if required and index not in undecodable:
+                if required and index not in refused:
                     log.add(number, name, "expected a value, got an empty cell")
                 values[name] = None
                 continue
@@ -185,14 +195,14 @@ def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWr
         writer.write(batch)
 
 
-def _undecodable_cells(number: int, cells: list, layout: Layout, log: ProblemLog) -> set[int]:
-    """Report each cell whose bytes were not text, empty it, and return where they were."""
+def _refused_cells(number: int, cells: list, layout: Layout, log: ProblemLog) -> set[int]:
+    """Report each cell the reader refused, empty it, and return where they were."""
     names = {i: n for n, i in layout.positions.items()}
     found = set()
     for index, cell in enumerate(cells):
-        if type(cell) is Undecodable:
+        if type(cell) is RefusedCell:
             log.add(number, names.get(index, f"column {index + 1}"),
-                    expected_found(cell.expected(), cell.found()))
+                    expected_found(cell.expected, cell.found))
             cells[index] = None
             found.add(index)
     return found

@@ -13,7 +13,7 @@ from typing import Callable, ClassVar
 
 from sqlalchemy import Column as SqlColumn, ColumnElement, Integer, String, Table
 
-from engine.imports.cells import Parser, text
+from engine.imports.cells import Parser, code, text
 from engine.imports.problems import ProblemLog
 
 KINDS: dict[str, "Kind"] = {}
@@ -45,6 +45,13 @@ class Column:
 def text_column(name: str, model_column, required: bool = False) -> Column:
     """A text column no longer than the database column it is stored in."""
     return Column(name, text(model_column.property.columns[0].type.length), required)
+
+
+def id_column(name: str, model_column, required: bool = False) -> Column:
+    """An id (or a reference to one) that fits the database column it is stored in, or is
+    looked up in: normalized, and refused if it could be mistaken for another
+    (``engine.imports.cells.code``)."""
+    return Column(name, code(model_column.property.columns[0].type.length), required)
 
 
 class RowStager:

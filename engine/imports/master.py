@@ -4,7 +4,8 @@ from __future__ import annotations
 from sqlalchemy import Boolean, Column as SqlColumn, String, Table, and_, exists, select, update
 
 from engine.imports.cells import choice, email, parse_boolean
-from engine.imports.kinds import Column, InFileCheck, Kind, RowStager, register, text_column
+from engine.imports.kinds import (Column, InFileCheck, Kind, RowStager, id_column, register,
+                                  text_column)
 from engine.imports.problems import ProblemLog
 from engine.models import ROLES, SENIORITIES, Product, User
 
@@ -32,12 +33,12 @@ class Users(Kind):
     table = USERS
     key = "username"
     columns = (
-        text_column("username", User.username, required=True),
+        id_column("username", User.username, required=True),
         text_column("name", User.name, required=True),
         Column("role", choice(ROLES), required=True),
         Column("seniority", choice(SENIORITIES)),
         text_column("team", User.team),
-        text_column("manager", User.username),
+        id_column("manager", User.username),
         Column("email", email(320)),
         Column("active", parse_boolean),
     )
@@ -99,7 +100,7 @@ class Products(Kind):
     table = Product.__table__
     key = "code"
     columns = (
-        text_column("code", Product.code, required=True),
+        id_column("code", Product.code, required=True),
         text_column("name", Product.name, required=True),
         text_column("product_line", Product.product_line),
         Column("is_new", parse_boolean),

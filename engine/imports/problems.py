@@ -20,6 +20,16 @@ def expected_found(expected: str, found: str) -> str:
     return f"expected {expected}, got {found}"
 
 
+class ReadError(ValueError):
+    """The file cannot be read on from ``row`` (1-based; the header is row 1), or at all
+    (``row`` is ``None``: a problem of the whole file, such as its encoding or size)."""
+
+    def __init__(self, row: int | None, expected: str, found: str):
+        self.row, self.expected, self.found = row, expected, found
+        where = f"row {row}: " if row is not None else ""
+        super().__init__(f"{where}expected {expected}, got {found}")
+
+
 class ProblemLog:
     """The first ``LISTED`` problems of a file in row order, and how many there are in all.
 
