@@ -107,14 +107,14 @@ def test_old_excel_files_are_refused(initialized, tmp_path):
     path = tmp_path / "p.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0")
     assert rejected(initialized, "products", path) == [
-        "row None: expected CSV or XLSX, got an Excel 97-2003 .xls file (save it as .xlsx)"]
+        "file: expected CSV or XLSX, got an Excel 97-2003 .xls file (save it as .xlsx)"]
 
 
 def test_a_broken_xlsx_is_refused(initialized, tmp_path):
     path = tmp_path / "p.xlsx"
     path.write_bytes(b"PK\x03\x04 not really a zip")
     [line] = rejected(initialized, "products", path)
-    assert line == "row None: expected an XLSX workbook, got a file that is not a zip archive"
+    assert line == "file: expected an XLSX workbook, got a file that is not a zip archive"
 
 
 def test_xlsx_cells_become_the_text_a_csv_would_hold(initialized, session, tmp_path):

@@ -244,13 +244,14 @@ def test_bad_file_is_rejected_whole(initialized, name, request):
         request.getfixturevalue("with_pharmacy")
     load_good(initialized, *KIND_ORDER)
     before, audits = snapshot(initialized), import_audits(initialized)
+    encoding = case.get("encoding")
     with pytest.raises(ImportRejected) as caught:
-        import_file(initialized, case["kind"], BAD / name)
+        import_file(initialized, case["kind"], BAD / name, encoding=encoding)
     assert problem_lines(caught.value) == case["problems"]
     assert caught.value.total == len(case["problems"])
     assert snapshot(initialized) == before and import_audits(initialized) == audits
     with pytest.raises(ImportRejected):
-        import_file(initialized, case["kind"], BAD / name, dry_run=True)
+        import_file(initialized, case["kind"], BAD / name, dry_run=True, encoding=encoding)
 
 
 def test_rows_merged_batch_by_batch_are_rolled_back_when_a_later_row_is_bad(

@@ -66,8 +66,10 @@ def import_audits(engine) -> list[AuditEntry]:
 
 
 def problem_lines(rejected) -> list[str]:
-    """The problems of an ``ImportRejected`` as "row N: column: message"."""
-    return [f"row {p.row}: {p.path}: {p.message}" if p.path else f"row {p.row}: {p.message}"
+    """The problems of an ``ImportRejected`` as "row N: column: message" (or "file: message"
+    for a problem of the whole file)."""
+    return [f"row {p.row}: {p.path}: {p.message}" if p.path else
+            f"row {p.row}: {p.message}" if p.row is not None else f"file: {p.message}"
             for p in rejected.problems]
 
 

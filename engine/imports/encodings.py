@@ -10,6 +10,7 @@ one streaming pass over its bytes (memory stays flat), instead of a problem per 
 from __future__ import annotations
 
 import codecs
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -19,6 +20,7 @@ UTF8, GBK, GB18030 = "utf-8", "gbk", "gb18030"
 ENCODINGS = (UTF8, GBK, GB18030)
 CHUNK_BYTES = 1 << 20
 UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+_NON_ASCII_RUN = re.compile(rb"[\x80-\xff]{1,24}")
 
 
 def label(encoding: str) -> str:
@@ -43,8 +45,7 @@ def scan(path: Path, encoding: str) -> Scan:
     with open(path, "rb") as source:
         while chunk := source.read(CHUNK_BYTES):
             if non_ascii is None and not chunk.isascii():
-                start = next(i for i, byte in enumerate(chunk) if byte > 0x7F)
-                non_ascii = chunk[start:start + 30]
+                non_ascii = _NON_ASCII_RUN.search(chunk).group()
             try:
                 decoder.decode(chunk)
             except UnicodeDecodeError as exc:
@@ -81,15 +82,16 @@ def _neither(path: Path) -> str:
 def _check_given(path: Path, encoding: str) -> str:
     if encoding not in ENCODINGS:
         raise ValueError(f"unknown encoding {encoding!r}; known: {', '.join(ENCODINGS)}")
-    found = scan(path, encoding)
     shown = label(encoding)
+    if encoding != UTF8:
+        utf8 = scan(path, UTF8)
+        if utf8.error_line is None and utf8.non_ascii is not None:
+            mojibake = utf8.non_ascii.decode(encoding, "replace")
+            raise ReadError(None, f"{shown} text", f"a UTF-8 file (read as {shown} it would "
+                                                   f"be {mojibake!r}…; leave out --encoding)")
+    found = scan(path, encoding)
     if found.error_line is not None:
         hint = " (leave out --encoding to have it detected)"
         raise ReadError(None, f"{shown} text", f"bytes that are not {shown} on line "
                                                f"{found.error_line}{hint}")
-    if encoding != UTF8 and found.non_ascii is not None and \
-            scan(path, UTF8).error_line is None:
-        mojibake = found.non_ascii.decode(encoding, "replace")[:10]
-        raise ReadError(None, f"{shown} text", f"a UTF-8 file (read as {shown} it would be "
-                                               f"{mojibake!r}…; leave out --encoding)")
     return encoding

@@ -165,8 +165,8 @@ def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWr
     for number, cells in table.rows:
         if not any(cells):
             continue
-        refused = _refused_cells(number, cells, layout, log) \
-            if type(cells) is RefusedRow else ()
+        if type(cells) is RefusedRow:
+            _refused_cells(number, cells, layout, log)
         if len(cells) != width:
             if len(cells) > width:
                 _stray_cells(number, cells, layout, log)
@@ -177,7 +177,7 @@ def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWr
         for name, index, parse, required in present:
             cell = cells[index]
             if cell is None:
-                if required and index not in refused:
+                if required:
                     log.add(number, name, "expected a value, got an empty cell")
                 values[name] = None
                 continue
@@ -195,17 +195,14 @@ def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWr
         writer.write(batch)
 
 
-def _refused_cells(number: int, cells: list, layout: Layout, log: ProblemLog) -> set[int]:
-    """Report each cell the reader refused, empty it, and return where they were."""
+def _refused_cells(number: int, cells: list, layout: Layout, log: ProblemLog) -> None:
+    """Report each cell the reader refused, and empty it."""
     names = {i: n for n, i in layout.positions.items()}
-    found = set()
     for index, cell in enumerate(cells):
         if type(cell) is RefusedCell:
-            log.add(number, names.get(index, f"column {index + 1}"),
-                    expected_found(cell.expected, cell.found))
+            log.refuse(number, names.get(index, f"column {index + 1}"),
+                       expected_found(cell.expected, cell.found))
             cells[index] = None
-            found.add(index)
-    return found
 
 
 def _stray_cells(number: int, cells: list, layout: Layout, log: ProblemLog) -> None:

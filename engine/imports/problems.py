@@ -43,11 +43,16 @@ class ProblemLog:
         self.order = {name: i for i, name in enumerate(columns)}
         self.kept: list[tuple] = []
         self.total = 0
+        # The cells of the latest row that the reader refused: nothing more is said of them.
+        self.refused_row: int | None = None
+        self.refused_columns: set[str] = set()
 
     def __bool__(self) -> bool:
         return self.total > 0
 
     def add(self, row: int | None, column: str | None, message: str) -> None:
+        if row == self.refused_row and column in self.refused_columns:
+            return
         self.total += 1
         problem = Problem(file=self.file, row=row, path=column, message=message)
         item = (row or 0, self.order.get(column, len(self.order)), self.total, problem)
@@ -55,6 +60,14 @@ class ProblemLog:
             heapq.heappush(self.kept, _Reversed(item))
         elif item < self.kept[0].item:
             heapq.heapreplace(self.kept, _Reversed(item))
+
+    def refuse(self, row: int, column: str, message: str) -> None:
+        """A cell refused whatever its column (control characters, length): its emptied value
+        draws no further problem ("expected a value")."""
+        self.add(row, column, message)
+        if row != self.refused_row:
+            self.refused_row, self.refused_columns = row, set()
+        self.refused_columns.add(column)
 
     def cell(self, row: int, column: str, expected: str, value) -> None:
         self.add(row, column, expected_got(expected, value))
