@@ -14,7 +14,7 @@ import datetime as dt
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import ColumnElement, Select, Table, select
+from sqlalchemy import ColumnElement, Connection, Table, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.config import load_settings
@@ -22,9 +22,6 @@ from engine.models import Customer, CustomerAlias
 from engine.models.people import MERGED
 
 CUSTOMERS = Customer.__table__
-# What the customers import expects instead of a merged customer's code (see staged_merged_codes).
-MERGED_CODE_EXPECTED = ("the code of a customer that was not merged into another "
-                        "(use the code of the customer it was merged into)")
 
 
 def live(customers: Table = CUSTOMERS) -> ColumnElement[bool]:
@@ -63,9 +60,18 @@ def live_successor(session: Session, code: str) -> str | None:
         .order_by(CustomerAlias.id.desc())).first()
 
 
-def staged_merged_codes(stage: Table, column: str = "code") -> Select:
-    """``(row, value)`` of the staged rows whose ``column`` names a merged customer, by row:
-    an import must refuse them rather than bring a merged customer back to life."""
-    return (select(stage.c.row, stage.c[column])
-            .join(CUSTOMERS, CUSTOMERS.c.code == stage.c[column])
-            .where(CUSTOMERS.c.status == MERGED).order_by(stage.c.row))
+def merged_codes(connection: Connection) -> dict[str, str]:
+    """Each merged customer's code → the live customer it leads to now: an import must
+    refuse these codes (as a customer's code or parent) rather than revive a merged one."""
+    merged = CUSTOMERS.alias("merged")
+    rows = connection.execute(
+        select(merged.c.code, CUSTOMERS.c.code)
+        .join(CustomerAlias.__table__, CustomerAlias.former_code == merged.c.code)
+        .join(CUSTOMERS, CUSTOMERS.c.id == CustomerAlias.customer_id)
+        .where(merged.c.status == MERGED, live(CUSTOMERS)))
+    return dict(rows.all())
+
+
+def instead_of_merged(code: str, kept: str) -> str:
+    """What an import expected instead of the merged customer ``code``."""
+    return f"a customer that was not merged ({code} was merged into {kept}: use {kept})"
