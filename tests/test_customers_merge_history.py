@@ -5,11 +5,15 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
+from alembic import command
 from click.testing import CliRunner
-from sqlalchemy import select, update
+from sqlalchemy import insert, select, text, update
+from sqlalchemy.exc import IntegrityError
 
 from engine.customers.merge import merge_customers
+from engine.db import make_engine
 from engine.evaluation import evaluate
+from engine.migrate import alembic_config, schema_diffs, upgrade
 from engine.models import Customer, CustomerScore, Order
 from tests.eval_support import D, Facts, install, ruleset
 from web.cli import cli
@@ -92,6 +96,14 @@ def test_a_later_run_scores_the_kept_customer_with_the_merged_facts(engine, old_
         1, f"error: no customer in run {later} of rs 'D1': {NOTE}\n")
 
 
+def test_a_merged_customer_cannot_be_made_live_again(engine, old_run):
+    merge(engine)
+    with pytest.raises(IntegrityError, match="ck_customers_merged"):
+        with engine.begin() as connection:
+            connection.execute(update(Customer).where(Customer.code == "D1")
+                               .values(status="active"))
+
+
 def test_stored_scores_are_untouched_by_a_merge(engine, old_run):
     def scores():
         with engine.connect() as connection:
@@ -137,3 +149,26 @@ def test_a_customers_import_naming_a_merged_code_is_refused(engine, old_run, run
         assert connection.execute(select(Customer.code, Customer.status)
                                   .order_by(Customer.code)).all() == [
             ("C9", "active"), ("D1", "merged"), ("K1", "active")]
+
+
+def test_migration_0003_down_drops_merged_customers(empty_database_url):
+    """Before 0003 a merge deleted the dropped customer; going back does that."""
+    engine = make_engine(empty_database_url)
+    try:
+        upgrade(engine)
+        merged_at = dt.datetime(2026, 4, 1, tzinfo=dt.UTC)
+        with engine.begin() as connection:
+            kept = connection.execute(insert(Customer).returning(Customer.id), [
+                {"code": "K1", "name": "K1", "normalized_name": "k1", "type": "clinic"}
+            ]).scalar_one()
+            connection.execute(insert(Customer), [
+                {"code": "D1", "name": "D1", "normalized_name": "d1", "type": "clinic",
+                 "status": "merged", "merged_into_id": kept, "merged_at": merged_at}])
+        command.downgrade(alembic_config(empty_database_url), "0002")
+        with engine.connect() as connection:
+            assert connection.execute(text("SELECT code FROM customers")).scalars().all() == [
+                "K1"]
+        upgrade(engine)
+        assert schema_diffs(engine) == []
+    finally:
+        engine.dispose()

@@ -54,7 +54,6 @@ MOVED = {"orders": Order, "payments": Payment, "visits": Visit, "tasks": Task,
 LIVE_OVERRIDE = ("pending", "approved")
 # K2 → K1: short codes differ in a large share of their characters.
 CLOSE_CODE_SCORE = 50
-CUSTOMERS = Customer.__table__
 
 
 class UnknownCustomer(NotFound):
