@@ -36,7 +36,12 @@ def test_every_kind_of_mistake_has_a_case():
                      "missing_on_enter", "expr_attribute", "expr_dunder", "expr_unknown_function",
                      "expr_class_mro", "expr_jinja_filter", "yaml_python_tag", "alias_bomb",
                      "zip_absolute_path", "zip_dotdot", "zip_backslash", "zip_symlink",
-                     "zip_too_many_members", "zip_too_big", "zip_lying_header", "too_large"):
+                     "zip_too_many_members", "zip_too_big", "zip_lying_header", "too_large",
+                     "template_power", "template_format_width", "template_repeat_name",
+                     "template_repeat_power", "template_center", "template_nested_loops",
+                     "template_macro_recursion", "template_range", "template_lipsum",
+                     "template_wordwrap", "template_long_title", "schedule_out_of_range",
+                     "too_many_metrics", "expr_long", "yaml_nested_1000", "json_nested_1000"):
         assert required in names
 
 
@@ -62,3 +67,13 @@ def test_alias_bomb_fails_fast(tmp_path):
     started = time.perf_counter()
     _, problems = validate_pack(build_case(DATA / "invalid" / "alias_bomb.yaml", tmp_path))
     assert problems and time.perf_counter() - started < 1.0
+
+
+@pytest.mark.parametrize("name", ["template_power", "template_format_width",
+                                  "template_nested_loops", "yaml_nested_1000",
+                                  "json_nested_1000"])
+def test_limit_cases_fail_fast(name, tmp_path):
+    case = next(c for c in CASES if c.stem == name)
+    started = time.perf_counter()
+    _, problems = validate_pack(build_case(case, tmp_path))
+    assert problems and time.perf_counter() - started < 2.0

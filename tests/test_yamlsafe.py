@@ -47,3 +47,37 @@ def test_json_is_strict_and_keeps_positions():
     assert messages(parse_text('{"a": 1, "a": 2}', "j.json")) == ["j.json: duplicate key 'a'"]
     assert messages(parse_text('{"a": 1,}', "j.json")) == [
         "j.json:1:9: malformed JSON: Expecting property name enclosed in double quotes"]
+
+
+def test_yaml_nested_deeper_than_python_can_recurse_is_a_problem():
+    flow = "a: " + "[" * 1000 + "]" * 1000 + "\n"
+    block = "a:\n" + "".join("  " * i + "- \n" for i in range(1, 1000))
+    mapping = "a: " + "{b: " * 1000 + "}" * 1000 + "\n"
+    assert messages(parse_text(flow, "f.yaml")) == [
+        "f.yaml:1:68: document nests deeper than 64 levels"]
+    assert messages(parse_text(block, "b.yaml")) == [
+        "b.yaml:66:131: document nests deeper than 64 levels"]
+    assert messages(parse_text(mapping, "m.yaml")) == [
+        "m.yaml:1:257: document nests deeper than 64 levels"]
+
+
+def test_json_nested_deeper_than_python_can_recurse_is_a_problem():
+    deep = '{"a": ' + "[" * 1000 + "]" * 1000 + "}"
+    lines = "{\n" + '"a": [\n' * 1000 + "]" * 1000 + "}"
+    assert messages(parse_text(deep, "f.json")) == [
+        "f.json:1:71: document nests deeper than 64 levels"]
+    assert messages(parse_text(lines, "l.json")) == [
+        "l.json:66:6: document nests deeper than 64 levels"]
+
+
+def test_json_depth_ignores_brackets_inside_strings():
+    parsed = parse_text('{"a": "' + "[" * 1000 + '\\"["}', "s.json")
+    assert parsed.problems == [] and parsed.content == {"a": "[" * 1000 + '"['}
+
+
+def test_nesting_at_the_limit_is_read():
+    text = "[" * 65 + "]" * 65
+    assert parse_text(text, "ok.json").problems == []
+    assert parse_text(text, "ok.yaml").problems == []
+    assert messages(parse_text("[" + text + "]", "no.json")) == [
+        "no.json:1:66: document nests deeper than 64 levels"]

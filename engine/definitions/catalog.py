@@ -56,7 +56,21 @@ def check_expression(doc: Document, path: tuple, text: str, env: dict, problems:
         return None
 
 
+EXCERPT_LENGTH = 60
+
+
 def expression_message(text: str, exc: ExpressionError) -> str:
-    """``expression 'a +', position 3: <what is wrong>``."""
+    """``expression 'a +', position 3: <what is wrong>``; a long expression is quoted by an
+    excerpt around the position."""
     where = f", position {exc.position + 1}" if exc.position is not None else ""
-    return f"expression {text!r}{where}: {exc.message}"
+    return f"expression {excerpt(text, exc.position)}{where}: {exc.message[:200]}"
+
+
+def excerpt(text: str, position: int | None = None) -> str:
+    """``text`` quoted, or at most EXCERPT_LENGTH characters of it around ``position``."""
+    if len(text) <= EXCERPT_LENGTH:
+        return repr(text)
+    start = max(0, min((position or 0) - EXCERPT_LENGTH // 2, len(text) - EXCERPT_LENGTH))
+    part = text[start:start + EXCERPT_LENGTH]
+    return (f"{'…' if start else ''}{part!r}{'…' if start + EXCERPT_LENGTH < len(text) else ''}"
+            f" ({len(text)} characters)")

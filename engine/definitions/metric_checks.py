@@ -1,7 +1,7 @@
 """Checks of a ruleset's metrics, and the type each metric produces (SPEC §3.2, §3.5)."""
 from __future__ import annotations
 
-from engine.definitions.catalog import (FIELD_TYPES, Catalog, check_expression,
+from engine.definitions.catalog import (FIELD_TYPES, Catalog, check_expression, excerpt,
                                         expression_message)
 from engine.definitions.documents import Document, did_you_mean
 from engine.errors import ExpressionError, Problem
@@ -82,11 +82,13 @@ class MetricTypes:
         env = {}
         for name in sorted(names - {"as_of"}):
             if "." in name:
-                self._error(path + ("formula",), f"expression {text!r}: {name!r} is attribute "
-                                                 "access; a formula names metrics and as_of only")
+                self._error(path + ("formula",), f"expression {excerpt(text)}: {name!r} is "
+                                                 "attribute access; a formula names metrics and "
+                                                 "as_of only")
                 return None
             if name not in self.metrics:
-                self._error(path + ("formula",), f"expression {text!r}: unknown metric {name!r}"
+                self._error(path + ("formula",), f"expression {excerpt(text)}: unknown metric "
+                                                 f"{name!r}"
                                                  f"{did_you_mean(name, self.metrics)}")
                 return None
             typ = self._type_of(name)
@@ -138,8 +140,8 @@ class MetricTypes:
             for name in sorted(names - {"as_of"}):
                 table, _, column = name.partition(".")
                 if not column or table not in FACT_COLUMNS:
-                    self._error(path + (key,), f"expression {spec[key]!r}: {name!r} is not a fact "
-                                               "column; aggregates read columns such as "
+                    self._error(path + (key,), f"expression {excerpt(spec[key])}: {name!r} is "
+                                               "not a fact column; aggregates read columns such as "
                                                "orders.amount, never metrics or fields")
                     return None
                 tables.setdefault(table, path + (key,))

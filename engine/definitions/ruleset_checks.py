@@ -1,24 +1,46 @@
 """Cross-reference and semantic checks of a ruleset (SPEC §3.2, §3.5)."""
 from __future__ import annotations
 
+from datetime import timezone
+
 from engine.definitions.catalog import Catalog, check_expression
 from engine.definitions.documents import Document, did_you_mean
 from engine.definitions.metric_checks import MetricTypes
 from engine.definitions.yamlsafe import json_path
-from engine.errors import Problem
+from engine.errors import InvalidInput, Problem
 from engine.expr import BOOLEAN, NUMBER
+from engine.scheduler.schedules import parse_schedule
 
 RESERVED_SEGMENTS = {"unclassified"}
 NUMERIC_SCORES = ("percentile", "bands", "linear")
+MAX_METRICS = 500
 
 
 def check_ruleset(doc: Document, catalog: Catalog) -> list[Problem]:
     problems: list[Problem] = []
+    count = len(doc.content.get("metrics", {}))
+    if count > MAX_METRICS:
+        # Each metric is a column (an average two) of one query per fact table: PostgreSQL
+        # allows 1,664 columns and SQLite 2,000, so the limit holds on both with room.
+        return [doc.problem(("metrics",), f"a ruleset has at most {MAX_METRICS} metrics; this "
+                                          f"one has {count}")]
     metrics = MetricTypes(doc, catalog, problems)
     types = metrics.resolve()
     _check_axes(doc, types, problems)
     _check_classification(doc, types, metrics.profile_fields, problems)
+    _check_schedule(doc, problems)
     return problems
+
+
+def _check_schedule(doc: Document, problems: list[Problem]) -> None:
+    """The schedule as the scheduler will read it (``61 25 * * 9`` fits the schema's shape)."""
+    schedule = doc.content.get("schedule")
+    if not schedule:
+        return
+    try:
+        parse_schedule(schedule, timezone.utc)
+    except InvalidInput as exc:
+        problems.extend(doc.problem(("schedule",), p.message) for p in exc.problems)
 
 
 def _score_kind(score) -> str:

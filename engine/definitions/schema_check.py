@@ -4,6 +4,7 @@ from __future__ import annotations
 from jsonschema import ValidationError
 from jsonschema.exceptions import best_match
 
+from engine.definitions.catalog import excerpt
 from engine.definitions.documents import Document, did_you_mean
 from engine.errors import Problem
 from engine.schemas import validator_for
@@ -27,7 +28,11 @@ def _describe(doc: Document, error: ValidationError) -> list[Problem]:
     path = tuple(error.absolute_path)
     if error.validator in ("additionalProperties", "unevaluatedProperties"):
         return _unknown_keys(doc, error, path)
-    return [doc.problem(path, error.message)]
+    message = error.message
+    if isinstance(error.instance, str):
+        # jsonschema quotes the whole value ("'…' is too long"): an excerpt says enough.
+        message = message.replace(repr(error.instance), excerpt(error.instance))
+    return [doc.problem(path, message)]
 
 
 def _unknown_keys(doc: Document, error: ValidationError, path: tuple) -> list[Problem]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 from engine.definitions.catalog import Catalog
 from engine.definitions.documents import Document, did_you_mean
 from engine.definitions.ruleset_checks import segment_ids
+from engine.definitions.title_samples import sample_context
 from engine.errors import Problem
 from engine.templates import template_problems
 
@@ -15,7 +16,7 @@ def check_workflow(doc: Document, catalog: Catalog) -> list[Problem]:
     problems: list[Problem] = []
     content = doc.content
     tasks = content.get("tasks", {})
-    _check_templates(doc, tasks, problems)
+    _check_templates(doc, tasks, sample_context(content, catalog), problems)
     ruleset = catalog.get("ruleset", content["ruleset"])
     if ruleset is None and catalog.is_broken("ruleset", content["ruleset"]):
         segments = None
@@ -62,10 +63,11 @@ def _check_transition(doc, path, entry, segments, tasks, problems) -> None:
     _check_task_ids(doc, path + ("tasks",), entry["tasks"], tasks, problems)
 
 
-def _check_templates(doc, tasks, problems) -> None:
+def _check_templates(doc, tasks, sample, problems) -> None:
     for task_id, template in tasks.items():
         title = template["title"]
         texts = title.items() if isinstance(title, dict) else [(None, title)]
         for locale, text in texts:
             path = ("tasks", task_id, "title") + ((locale,) if locale else ())
-            problems.extend(doc.problem(path, message) for message in template_problems(text))
+            problems.extend(doc.problem(path, message)
+                            for message in template_problems(text, sample))

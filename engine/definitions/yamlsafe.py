@@ -7,6 +7,7 @@ an alias bomb stops after ``MAX_NODES`` instead of expanding to a billion entrie
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -16,6 +17,7 @@ from engine.errors import Problem
 
 MAX_NODES = 100_000
 MAX_DEPTH = 64
+TOO_DEEP = f"document nests deeper than {MAX_DEPTH} levels"
 
 _TAG = "tag:yaml.org,2002:"
 _SCALAR_TAGS = {f"{_TAG}{t}" for t in ("str", "int", "float", "bool", "null")}
@@ -74,7 +76,7 @@ class _Builder:
             raise _TooLarge(node, f"document expands to more than {MAX_NODES} values "
                                   "(nested aliases?)")
         if depth > MAX_DEPTH:
-            raise _TooLarge(node, f"document nests deeper than {MAX_DEPTH} levels")
+            raise _TooLarge(node, TOO_DEEP)
         self.lines.values.setdefault(path, _pos(node))
         if isinstance(node, yaml.MappingNode) and node.tag == _MAP:
             return self._mapping(node, path, depth)
@@ -113,6 +115,29 @@ class _Builder:
         return None
 
 
+class _DepthLimitedLoader(yaml.SafeLoader):
+    """PyYAML's composer recurses once per level: stop it before Python's stack runs out."""
+
+    def __init__(self, text: str):
+        super().__init__(text)
+        self.depth = 0
+
+    def compose_node(self, parent, index):
+        self.depth += 1
+        try:
+            if self.depth > MAX_DEPTH + 1:
+                raise _TooDeep(self.peek_event().start_mark)
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+class _TooDeep(Exception):
+    def __init__(self, mark):
+        super().__init__(TOO_DEEP)
+        self.mark = mark
+
+
 class _TooLarge(Exception):
     def __init__(self, node: yaml.Node, message: str):
         super().__init__(message)
@@ -133,9 +158,12 @@ def json_path(path: Path) -> str:
 
 def parse_yaml(text: str, file: str) -> Parsed:
     """Parse one YAML document; syntax errors, tags, non-text keys and bombs become problems."""
-    loader = yaml.SafeLoader(text)
+    loader = _DepthLimitedLoader(text)
     try:
         node = loader.get_single_node()
+    except _TooDeep as exc:
+        return Parsed(problems=[Problem(file=file, line=exc.mark.line + 1,
+                                        column=exc.mark.column + 1, message=TOO_DEEP)])
     except yaml.MarkedYAMLError as exc:
         return Parsed(problems=[_syntax_problem(exc, file)])
     except yaml.YAMLError as exc:
@@ -172,6 +200,10 @@ def parse_json(text: str, file: str) -> Parsed:
             seen[key] = value
         return seen
 
+    too_deep = _json_too_deep(text)
+    if too_deep is not None:
+        return Parsed(problems=[Problem(file=file, line=too_deep[0], column=too_deep[1],
+                                        message=TOO_DEEP)])
     try:
         content = json.loads(text, object_pairs_hook=pairs)
     except json.JSONDecodeError as exc:
@@ -181,6 +213,25 @@ def parse_json(text: str, file: str) -> Parsed:
     as_yaml = parse_yaml(text, file)
     lines = as_yaml.lines if not as_yaml.problems else LineMap()
     return Parsed(content, lines, problems)
+
+
+_JSON_NESTING = re.compile(r'"(?:[^"\\]|\\.)*+"|[\[\]{}]')
+
+
+def _json_too_deep(text: str) -> tuple[int, int] | None:
+    """(line, column) of the first bracket nested deeper than MAX_DEPTH, found without
+    recursion (the json module's decoder recurses once per level)."""
+    depth = 0
+    for match in _JSON_NESTING.finditer(text):
+        token = match.group()
+        if token in "[{":
+            depth += 1
+            if depth > MAX_DEPTH + 1:
+                line = text.count("\n", 0, match.start()) + 1
+                return line, match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+        elif token in "]}":
+            depth -= 1
+    return None
 
 
 def parse_text(text: str, file: str) -> Parsed:

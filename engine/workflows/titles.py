@@ -4,13 +4,13 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from jinja2 import Template, TemplateError
-from jinja2.runtime import new_context
 
 from engine.definitions.workflow_specs import TaskTemplate
-from engine.templates import sandbox
+from engine.templates import cut_title, render_title, sandbox
 
 # A title that cannot be rendered for one customer (a profile field it names is missing, a
-# filter given the wrong type) must not drop the task: it keeps its template text instead.
+# filter given the wrong type, a limit of the sandbox passed) must not drop the task nor stop
+# the evaluation: it keeps its template text instead, cut to the length of a title.
 RENDER_ERRORS = (TemplateError, TypeError, ValueError, ArithmeticError, LookupError)
 
 
@@ -28,26 +28,32 @@ class TitleRenderer:
 
     def __init__(self, templates: tuple[TaskTemplate, ...]):
         env = sandbox()
-        self.env = env
-        self.compiled: dict[str, list[tuple[str, Template, str]]] = {
-            t.id: [(locale, env.from_string(text), text)
+        self.compiled: dict[str, list[tuple[str, Template | None, str]]] = {
+            t.id: [(locale, _compile(env, text), text)
                    for locale, text in t.title.by_locale.items()]
             for t in templates}
         self.failures = 0
+        self.cut = 0
 
     def render(self, template_id: str, **context) -> dict[str, str]:
         """``{locale: title}`` (locale ``""`` for a title given as one string)."""
         titles = {}
         for locale, template, text in self.compiled[template_id]:
             try:
-                # A context without the environment's globals, made for every task: titles
-                # may name only TEMPLATE_VARIABLES (checked when the definition is saved), so
-                # they never see a global. Template.render would copy them each time, which
-                # was a quarter of a first classification.
-                scope = new_context(self.env, template.name, template.blocks, context,
-                                    shared=True)
-                titles[locale] = self.env.concat(template.root_render_func(scope))
+                if template is None:
+                    raise TemplateError("the template does not compile")
+                titles[locale], cut = render_title(template, context)
+                self.cut += cut
             except RENDER_ERRORS:
                 self.failures += 1
-                titles[locale] = text
+                titles[locale] = cut_title(text)
         return titles
+
+
+def _compile(env, text: str) -> Template | None:
+    """The compiled template; None for one saved before the sandbox refused it (an unknown
+    filter), whose tasks then keep its text."""
+    try:
+        return env.from_string(text)
+    except TemplateError:
+        return None
