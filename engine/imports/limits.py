@@ -33,6 +33,5 @@ def size_text(size: int) -> str:
     """A byte count as a person reads it: ``1 GiB``, ``256 MiB``, ``1.7 GiB``, ``312 bytes``."""
     for unit, name in ((GIB, "GiB"), (MIB, "MiB"), (KIB, "KiB")):
         if size >= unit:
-            value = size / unit
-            return f"{value:.0f} {name}" if value == int(value) else f"{value:.1f} {name}"
+            return f"{size / unit:.1f}".removesuffix(".0") + f" {name}"
     return f"{size} bytes"
