@@ -88,6 +88,11 @@ def test_import_problems_are_the_ones_the_page_lists(run_page):
     assert run_page("imports.md") >= 1
 
 
+def test_cli_page_examples(run_page):
+    run_page("quickstart.md")
+    assert run_page("cli.md") >= 1
+
+
 def test_definition_examples_form_a_valid_pack(tmp_path):
     pack = tmp_path / "pack"
     folders = {"form": "forms", "ruleset": "rules", "workflow": "workflows"}
