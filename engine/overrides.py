@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.config import load_settings
+from engine.customers.merged import UnknownCustomer, live, live_successor
 from engine.definitions.documents import did_you_mean
 from engine.definitions.published import published_spec, published_specs
 from engine.errors import Conflict, InvalidInput, KamflowError, NotFound, Problem
@@ -50,9 +51,10 @@ def ruleset_of(session: Session, ruleset_id: str | None):
 
 
 def _customer(session: Session, code: str) -> Customer:
-    customer = session.scalar(select(Customer).where(Customer.code == code))
+    """The live customer ``code``; a merged one is refused with the customer it went to."""
+    customer = session.scalar(select(Customer).where(Customer.code == code, live()))
     if customer is None:
-        raise NotFound("customer", code)
+        raise UnknownCustomer(code, merged_into=live_successor(session, code))
     return customer
 
 

@@ -172,3 +172,11 @@ def test_migration_0003_down_drops_merged_customers(empty_database_url):
         assert schema_diffs(engine) == []
     finally:
         engine.dispose()
+
+
+def test_an_override_of_a_merged_code_is_refused_with_the_kept_customer(engine, old_run, run):
+    merge(engine)
+    result = run("override", "set", "D1", "a", "--ruleset", "rs", "--until", "2026-12-31",
+                 "--reason", "key account")
+    assert result.exit_code == 1
+    assert result.output.strip() == "error: no customer 'D1': it was merged into 'K1'"

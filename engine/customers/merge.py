@@ -28,10 +28,10 @@ from sqlalchemy.orm import Session
 
 from engine import audit
 from engine.customers.merge_result import MergeResult
-from engine.customers.merged import live, live_successor
+from engine.customers.merged import UnknownCustomer, live, live_successor
 from engine.customers.names import normalize_name
 from engine.db import transaction
-from engine.errors import Conflict, NotFound
+from engine.errors import Conflict
 from engine.models import (
     Customer,
     CustomerAlias,
@@ -54,17 +54,6 @@ MOVED = {"orders": Order, "payments": Payment, "visits": Visit, "tasks": Task,
 LIVE_OVERRIDE = ("pending", "approved")
 # K2 → K1: short codes differ in a large share of their characters.
 CLOSE_CODE_SCORE = 50
-
-
-class UnknownCustomer(NotFound):
-    """No live customer has this code; says which one it was merged into, or what was meant."""
-
-    def __init__(self, code: str, meant: str | None = None, merged_into: str | None = None):
-        super().__init__("customer", code)
-        if merged_into:
-            self.args = (f"no customer {code!r}: it was merged into {merged_into!r}",)
-        elif meant:
-            self.args = (f"no customer {code!r} (did you mean {meant!r}?)",)
 
 
 class MergeRefused(Conflict):

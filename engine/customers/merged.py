@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Connection, Table, select
 from sqlalchemy.orm import Session, aliased
 
 from engine.config import load_settings
+from engine.errors import NotFound
 from engine.models import Customer, CustomerAlias
 from engine.models.people import MERGED
 
@@ -75,3 +76,14 @@ def merged_codes(connection: Connection) -> dict[str, str]:
 def instead_of_merged(code: str, kept: str) -> str:
     """What an import expected instead of the merged customer ``code``."""
     return f"a customer that was not merged ({code} was merged into {kept}: use {kept})"
+
+
+class UnknownCustomer(NotFound):
+    """No live customer has this code; says which one it was merged into, or what was meant."""
+
+    def __init__(self, code: str, meant: str | None = None, merged_into: str | None = None):
+        super().__init__("customer", code)
+        if merged_into:
+            self.args = (f"no customer {code!r}: it was merged into {merged_into!r}",)
+        elif meant:
+            self.args = (f"no customer {code!r} (did you mean {meant!r}?)",)
