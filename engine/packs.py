@@ -17,6 +17,7 @@ from engine.definitions.source import PACK_FILE
 from engine.definitions.validate import PackContents, load_pack, check_documents, sort_problems
 from engine.definitions.schema_check import schema_problems
 from engine.errors import InvalidInput, NotFound, Problem
+from engine.definitions.changes import describe_changes
 from engine.models import Definition, Pack
 
 ADDED, CHANGED, UNCHANGED, REMOVED = "added", "changed", "unchanged", "removed"
@@ -28,6 +29,7 @@ class PlanEntry:
     kind: str
     def_id: str
     status: str
+    changes: tuple[str, ...] = ()       # what changed, in words (changed entries)
 
 
 @dataclass
@@ -44,6 +46,13 @@ class ImportPlan:
     @property
     def is_noop(self) -> bool:
         return self.pack_status == UNCHANGED and all(e.status == UNCHANGED for e in self.entries)
+
+    @property
+    def status(self) -> str:
+        """The pack as a whole: added, changed when anything in it changed, or unchanged."""
+        if self.pack_status == ADDED:
+            return ADDED
+        return UNCHANGED if self.is_noop else CHANGED
 
 
 def _checked_contents(session: Session, location) -> PackContents:
@@ -89,7 +98,9 @@ def plan_import(session: Session, contents: PackContents) -> ImportPlan:
     for doc in sorted(contents.definitions, key=lambda d: (d.kind, d.def_id)):
         definition = store.find_definition(session, doc.kind, doc.def_id)
         published = store.published_version(session, definition) if definition else None
-        plan.entries.append(PlanEntry(doc.kind, doc.def_id, _status(definition, published, doc)))
+        status = _status(definition, published, doc)
+        changes = describe_changes(published.content, doc.content) if status == CHANGED else []
+        plan.entries.append(PlanEntry(doc.kind, doc.def_id, status, tuple(changes)))
         incoming.add(doc.key)
     for definition in _live_definitions(session, contents.pack_id):
         if (definition.kind, definition.def_id) not in incoming:

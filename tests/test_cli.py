@@ -70,12 +70,38 @@ def test_dry_run_prints_the_diff(run, tmp_path):
     result = run("pack", "import", pack, "--dry-run")
     assert result.exit_code == 0
     assert result.output.splitlines() == [
-        "pack pharma_value_potential: unchanged",
+        "pack pharma_value_potential: changed",
         "  unchanged  form hospital",
         "  unchanged  ruleset value_potential",
         "  removed    workflow quadrant_followup",
         "0 added, 0 changed, 2 unchanged, 1 removed (dry run: nothing imported)"]
     assert "3 unchanged" in run("pack", "import", ROOT, "--dry-run").output
+
+
+def test_import_says_what_changed_in_words(run, tmp_path):
+    run("init")
+    pack = copy_default_pack(tmp_path / "p")
+    rules = pack / "rules" / "value_potential.yaml"
+    text = rules.read_text(encoding="utf-8")
+    text = text.replace("  region_growth:  {field: region_growth}\n",
+                        "  region_growth:  {field: region_growth}\n"
+                        "  new_lines:      {aggregate: count_distinct, of: orders.product_code}\n")
+    text = text.replace("- metric: beds\n        weight: 25", "- metric: beds\n        weight: 30")
+    text = text.replace("{min: 6, points: 7}", "{min: 5, points: 7}")
+    rules.write_text(text, encoding="utf-8")
+    result = run("pack", "import", pack)
+    assert result.exit_code == 0, result.output
+    assert result.output.splitlines() == [
+        "pack pharma_value_potential: changed",
+        "  unchanged  form hospital",
+        "  changed    ruleset value_potential",
+        "               metric new_lines added",
+        "               band of active_months ≥ 6 → ≥ 5",
+        "               weight of beds 25 → 30",
+        "  unchanged  workflow quadrant_followup",
+        "0 added, 1 changed, 2 unchanged, 0 removed"]
+    assert run("pack", "import", pack).output.splitlines()[0] == (
+        "pack pharma_value_potential: unchanged")
 
 
 def test_invalid_pack_exits_1_listing_every_problem(run):

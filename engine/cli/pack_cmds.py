@@ -8,7 +8,7 @@ import click
 from engine.cli import pass_context, reports_errors
 from engine.definitions.validate import validate_pack
 from engine.errors import InvalidInput
-from engine.packs import ImportPlan, export_pack, import_pack, list_packs
+from engine.packs import UNCHANGED, ImportPlan, export_pack, import_pack, list_packs
 from engine.text import pick_text
 
 
@@ -32,9 +32,13 @@ def validate(path: Path):
 
 
 def print_plan(plan: ImportPlan, dry_run: bool) -> None:
-    click.echo(f"pack {plan.pack_id}: {plan.pack_status}")
+    manifest = "" if plan.pack_status in (UNCHANGED, plan.status) else (
+        f" (pack.yaml {plan.pack_status})")
+    click.echo(f"pack {plan.pack_id}: {plan.status}{manifest}")
     for entry in plan.entries:
         click.echo(f"  {entry.status:<10} {entry.kind} {entry.def_id}")
+        for change in entry.changes:
+            click.echo(f"               {change}")
     summary = ", ".join(f"{plan.count(s)} {s}" for s in ("added", "changed", "unchanged",
                                                            "removed"))
     note = " (dry run: nothing imported)" if dry_run else ""
