@@ -21,6 +21,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 BLOCK = re.compile(r"^```(\w+)\n(.*?)^```", re.M | re.S)
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+LINK = re.compile(r"\]\(([^)\s]+)\)")
 
 
 def console_blocks(page: str) -> list[tuple[list[str], list[str]]]:
@@ -109,3 +110,22 @@ def test_definition_examples_form_a_valid_pack(tmp_path):
     result = CliRunner().invoke(cli, ["pack", "validate", str(pack)], catch_exceptions=False)
     assert result.exit_code == 0, result.output
     assert count == 3 and "is valid: 1 form, 1 ruleset, 1 workflow" in result.output
+
+
+def anchors(page: Path) -> set[str]:
+    """The anchors GitHub makes of a page's headings: lower case, punctuation dropped."""
+    headings = re.findall(r"^#+ (.+)$", page.read_text(encoding="utf-8"), re.M)
+    return {re.sub(r"[^\w\- ]", "", h.strip().lower()).replace(" ", "-") for h in headings}
+
+
+def test_links_between_pages_lead_somewhere():
+    broken = []
+    for page in sorted(DOCS.glob("*.md")):
+        for target in LINK.findall(page.read_text(encoding="utf-8")):
+            if target.startswith(("http://", "https://")):
+                continue
+            path, _, anchor = target.partition("#")
+            linked = (page.parent / path) if path else page
+            if not linked.exists() or (anchor and anchor not in anchors(linked)):
+                broken.append(f"{page.name}: {target}")
+    assert broken == []
