@@ -14,3 +14,8 @@ def pick_text(text, locale: str | None = None) -> str:
         if candidate and candidate in text:
             return text[candidate]
     return next(iter(text.values()), "")
+
+
+def counted(count: int, noun: str, plural: str | None = None) -> str:
+    """``1 customer``, ``2 customers`` (``plural`` when adding an s will not do)."""
+    return f"{count:,} {noun if count == 1 else plural or noun + 's'}"

@@ -17,6 +17,7 @@ from engine.evaluation.results import RunResult
 from engine.evaluation.stored import RulesetNotGiven, only_ruleset
 from engine.evaluation.vectors import value_text
 from engine.models import UNCLASSIFIED
+from engine.text import counted
 from engine.runs import evaluate_and_follow
 
 
@@ -63,8 +64,8 @@ def evaluate(ctx, ruleset, as_of, dry_run):
     for line in summary_lines(result):
         click.echo(line)
     if report is not None:
-        click.echo(f"workflows: {report.moved} customers moved, {report.created} tasks created, "
-                   f"{report.cancelled} cancelled")
+        click.echo(f"workflows: {counted(report.moved, 'customer')} moved, "
+                   f"{counted(report.created, 'task')} created, {report.cancelled} cancelled")
 
 
 def summary_lines(result: RunResult) -> list[str]:
@@ -72,7 +73,7 @@ def summary_lines(result: RunResult) -> list[str]:
     ruleset = result.ruleset
     stored = "dry run, nothing stored" if result.dry_run else f"stored as run {result.run_id}"
     lines = [f"ruleset {ruleset.spec.id} version {ruleset.version_number} as of "
-             f"{result.as_of.isoformat()}: {len(result.population)} customers in scope, "
+             f"{result.as_of.isoformat()}: {counted(len(result.population), 'customer')} in scope, "
              f"{stored} ({result.timings.get('total', 0):.2f} s)", ""]
     computed, effective = result.segment_counts(), result.segment_counts(effective=True)
     rows = [[segment, str(count), str(effective.get(segment, 0))]

@@ -14,6 +14,7 @@ from engine.definitions.ruleset_specs import (AxisItem, BandsScore, LinearScore,
                                               PercentileScore, Quadrant, RulesetSpec)
 from engine.errors import NotFound
 from engine.expr import NUMBER, compile_python, parse
+from engine.expr.rounding import round_half_away
 from engine.models import Customer, CustomerScore, EvaluationRun
 
 from .loading import LoadedRuleset, load_version
@@ -138,7 +139,8 @@ def explain_record(ruleset: LoadedRuleset, record: Mapping[str, Any], splits: Ma
             items.append(ItemExplanation(item.metric, values[item.metric],
                                          score_name(item.score),
                                          _matched(item, values[item.metric], kinds[item.metric]),
-                                         points, weight, 10.0 * weight * points / total))
+                                         points, weight,
+                                         round_half_away(10.0 * weight * points / total, 9)))
         axes.append(AxisExplanation(axis.id, axis.label.get(), record["axes"][axis.id], items,
                                     _split(spec, record, splits, axis.id)))
     tiers = _tiers(ruleset, values, record["axes"], as_of)
@@ -187,6 +189,30 @@ def explain_result(result: RunResult, customer_code: str) -> Explanation:
                           result.as_of)
 
 
+class NotInRun(NotFound):
+    """A customer without a score in a run, with the reason a user can act on."""
+
+    def __init__(self, run: EvaluationRun, code: str, why: str | None):
+        super().__init__(f"customer in run {run.id} of {run.ruleset_id}", code)
+        self.args = (f"{self.args[0]}: {why}",)
+
+
+def _why_not_in(session: Session, spec: RulesetSpec, code: str, note) -> str:
+    """Why ``code`` has no score in a run of ``spec``: merged, unknown, out of scope."""
+    if note:
+        return note.text()
+    customer = session.scalar(select(Customer).where(Customer.code == code))
+    if customer is None:
+        return "there is no such customer"
+    if customer.status != "active":
+        return (f"its status is {customer.status!r}, and a run scores active customers "
+                "only")
+    if customer.type not in spec.applies_to:
+        return (f"its type is {customer.type!r}, and ruleset {spec.id} applies to "
+                f"{', '.join(spec.applies_to)}")
+    return "it was not in scope when the run was made (added or changed since)"
+
+
 def explain(engine: Engine, customer_code: str, ruleset_id: str | None = None,
             run_id: int | None = None) -> Explanation:
     """Explain a customer's segment in a stored run (default: the ruleset's latest run)."""
@@ -197,12 +223,10 @@ def explain(engine: Engine, customer_code: str, ruleset_id: str | None = None,
             select(scores).join(customers, customers.c.id == scores.c.customer_id)
             .where(scores.c.run_id == run.id, customers.c.code == customer_code)).first()
         note = merge_note(session, customer_code)
-        if row is None:
-            missing = NotFound(f"customer in run {run.id} of {run.ruleset_id}", customer_code)
-            if note:
-                missing.args = (f"{missing}: {note.text()}",)
-            raise missing
         ruleset = load_version(session, run.ruleset_version_id, run.definition_versions[1:])
+        if row is None:
+            raise NotInRun(run, customer_code, _why_not_in(session, ruleset.spec, customer_code,
+                                                           note))
     explanation = explain_record(ruleset, row._mapping, run.splits, customer_code, run.id,
                                  run.as_of)
     return replace(explanation, merged=note.text()) if note else explanation
