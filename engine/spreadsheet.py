@@ -14,6 +14,8 @@ import csv
 import datetime as dt
 from typing import Any, Callable, TextIO
 
+from sqlalchemy import String, case, func, literal, type_coerce
+
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 QUOTE = "'"
 
@@ -28,6 +30,14 @@ def text_cell(value: str | None) -> str:
     if value is None:
         return ""
     return QUOTE + value if value.startswith(FORMULA_STARTS) else value
+
+
+def sql_text_cell(expression):
+    """SQL for :func:`text_cell` of a text expression, for writers that let the database make
+    the cells."""
+    text = type_coerce(expression, String)
+    return case((func.substr(text, 1, 1).in_(FORMULA_STARTS), literal(QUOTE, String) + text),
+                else_=func.coalesce(text, ""))
 
 
 def cell(value: Any, number: Callable[[Any], str] = str) -> str:

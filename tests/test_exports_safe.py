@@ -9,11 +9,12 @@ import json
 
 import pytest
 from click.testing import CliRunner
+from sqlalchemy import String, literal, null, select, update
 
 from engine.cli.workflow_cmds import tasks
 from engine.customers.names import normalize_name
-from engine.models import Customer
-from engine.spreadsheet import cell, safe_text, text_cell
+from engine.models import Customer, Task
+from engine.spreadsheet import cell, safe_text, sql_text_cell, text_cell
 from engine.workflows import apply_run
 from tests import eval_support
 from tests.eval_support import D, Facts, ruleset
@@ -149,3 +150,27 @@ def test_duplicates_csv_neutralises_codes_names_and_cities(invoke, session):
         "same normalized name"]
     table = invoke("customers", "duplicates").output                 # the terminal: as typed
     assert "-1    =cmd|' /C calc'!A0 医院" in table
+
+
+def test_the_database_neutralises_text_as_python_does(engine):
+    texts = [*HOSTILE, "", "plain", "a=1", "-5", "'quoted", "中=1"]
+    with engine.connect() as connection:
+        made = [connection.scalar(select(sql_text_cell(literal(t, String)))) for t in texts]
+        assert made == [text_cell(t) for t in texts]
+        assert connection.scalar(select(sql_text_cell(null()))) == ""
+
+
+def test_tasks_list_csv_titles_fall_back_like_pick_text(invoke, session, hostile_tasks):
+    session.execute(update(Task).where(Task.id == 1).values(title={"fr": "=fr", "de": "de"}))
+    session.execute(update(Task).where(Task.id == 2).values(title={"": "@plain"}))
+    session.execute(update(Task).where(Task.id == 3).values(title={"en": "en", "zh": "+中"}))
+    session.commit()
+    titles = {row[0]: row[6] for row in csv.reader(io.StringIO(
+        invoke("list", "--format", "csv", "--locale", "zh", group=tasks).output))}
+    assert (titles["1"], titles["2"], titles["3"]) == ("'=fr", "'@plain", "'+中")
+    english = {row[0]: row[6] for row in csv.reader(io.StringIO(
+        invoke("list", "--format", "csv", group=tasks).output))}
+    assert english["3"] == "en"
+    records = json.loads(invoke("list", "--format", "json", "--locale", "zh",
+                                group=tasks).output)
+    assert [r["title"] for r in records if r["id"] in (1, 2, 3)] == ["=fr", "@plain", "+中"]

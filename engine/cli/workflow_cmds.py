@@ -13,7 +13,7 @@ from engine.db import transaction
 from engine.models import TASK_STATUSES
 from engine.overrides import clear_override, local_today, set_override
 from engine.tasks import LIST_FIELDS, complete_task
-from engine.tasks.listing import stream_tasks, task_query, write_csv, write_json
+from engine.tasks.listing import select_tasks, stream_tasks, write_csv, write_json
 
 
 def cli_actor() -> str:
@@ -55,15 +55,17 @@ def list_command(ctx, assignee, status, overdue, output_format, locale):
     """List tasks with id, customer, workflow, template, segments, title, kind, assignee,
     status and due date."""
     with ctx.engine.connect() as connection:
-        query = task_query(connection, assignee=assignee, status=status,
-                           overdue_on=local_today() if overdue else None)
-        rows = stream_tasks(connection, query, locale=locale)
-        if output_format in ("csv", "json"):
-            write = write_csv if output_format == "csv" else write_json
-            write(rows, sys.stdout)
-            sys.stdout.flush()
-            return
-        rows = list(rows)
+        listing = select_tasks(connection, assignee=assignee, status=status,
+                               overdue_on=local_today() if overdue else None)
+        if output_format == "csv":
+            write_csv(connection, listing, sys.stdout, locale=locale)
+        elif output_format == "json":
+            write_json(stream_tasks(connection, listing, locale=locale), sys.stdout)
+        else:
+            rows = list(stream_tasks(connection, listing, locale=locale))
+    if output_format != "table":
+        sys.stdout.flush()
+        return
     if not rows:
         click.echo("no tasks")
     else:

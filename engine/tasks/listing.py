@@ -8,52 +8,73 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, TextIO
 
-from sqlalchemy import Connection, Select, select
+from sqlalchemy import Connection, Select, String, case, func, select, type_coerce
 
 from engine.errors import NotFound
-from engine.spreadsheet import lf_csv_writer, text_cell
+from engine.spreadsheet import lf_csv_writer, sql_text_cell
 from engine.models import TASK_STATUSES, Customer, Task, User
 from engine.tasks.assignees import OPEN_STATUSES
-from engine.text import pick_text
+from engine.text import DEFAULT_LOCALES, pick_text
 
 LIST_FIELDS = ("id", "customer_code", "workflow", "template", "segment", "previous_segment",
                "title", "kind", "recurring", "assignee", "status", "due_date", "run_id")
 BATCH_ROWS = 5_000
 TITLE = LIST_FIELDS.index("title")
+TASKS, CUSTOMERS = Task.__table__, Customer.__table__
+ASSIGNEES = User.__table__.alias("assignee")
 
 
-def task_query(connection: Connection, assignee: str | None = None, status: str | None = None,
-               overdue_on: dt.date | None = None) -> Select:
-    """The listing's query, by due date then id; every status unless one is given;
-    ``overdue_on``: only open or in-progress tasks due before that day. Unknown users and
-    statuses are refused here, before any row is read."""
-    tasks, customers = Task.__table__.c, Customer.__table__.c
-    users = User.__table__.alias("assignee")
-    query = (select(tasks.id, customers.code, tasks.workflow_id, tasks.template, tasks.segment,
-                    tasks.previous_segment, tasks.title, tasks.kind, tasks.recurring,
-                    users.c.username, tasks.status, tasks.due_date, tasks.run_id)
-             .join_from(Task.__table__, Customer.__table__, customers.id == tasks.customer_id)
-             .outerjoin(users, users.c.id == tasks.assignee_id)
-             .order_by(tasks.due_date, tasks.id))
+@dataclass(frozen=True)
+class TaskListing:
+    """Which tasks a listing holds: its SQL conditions, already checked."""
+
+    conditions: tuple = ()
+
+
+def select_tasks(connection: Connection, assignee: str | None = None,
+                 status: str | None = None, overdue_on: dt.date | None = None) -> TaskListing:
+    """Every status unless one is given; ``overdue_on``: only open or in-progress tasks due
+    before that day. Unknown users and statuses are refused here, before any row is read."""
+    tasks = TASKS.c
+    conditions = []
     if assignee is not None:
-        query = query.where(tasks.assignee_id == _user_id(connection, assignee))
+        conditions.append(tasks.assignee_id == _user_id(connection, assignee))
     if status is not None:
         if status not in TASK_STATUSES:
             raise NotFound("task status", status, list(TASK_STATUSES))
-        query = query.where(tasks.status == status)
+        conditions.append(tasks.status == status)
     if overdue_on is not None:
-        query = query.where(tasks.status.in_(OPEN_STATUSES), tasks.due_date < overdue_on)
-    return query
+        conditions += [tasks.status.in_(OPEN_STATUSES), tasks.due_date < overdue_on]
+    return TaskListing(tuple(conditions))
 
 
-def stream_tasks(connection: Connection, query: Select, locale: str | None = None
+def _query(listing: TaskListing, columns: list) -> Select:
+    """``columns`` of the listing's tasks, by due date then id."""
+    tasks = TASKS.c
+    return (select(*columns)
+            .join_from(TASKS, CUSTOMERS, CUSTOMERS.c.id == tasks.customer_id)
+            .outerjoin(ASSIGNEES, ASSIGNEES.c.id == tasks.assignee_id)
+            .where(*listing.conditions)
+            .order_by(tasks.due_date, tasks.id))
+
+
+def _stream(connection: Connection, query: Select):
+    return connection.execution_options(yield_per=BATCH_ROWS).execute(query)
+
+
+def stream_tasks(connection: Connection, listing: TaskListing, locale: str | None = None
                  ) -> Iterator[tuple]:
-    """The rows of ``query`` as tuples of ``LIST_FIELDS`` (the title in ``locale``), read
+    """The listing's rows as tuples of ``LIST_FIELDS`` (the title in ``locale``), read
     ``BATCH_ROWS`` at a time."""
-    result = connection.execution_options(yield_per=BATCH_ROWS).execute(query)
-    for row in result:
+    tasks = TASKS.c
+    query = _query(listing, [tasks.id, CUSTOMERS.c.code, tasks.workflow_id, tasks.template,
+                             tasks.segment, tasks.previous_segment, tasks.title, tasks.kind,
+                             tasks.recurring, ASSIGNEES.c.username, tasks.status,
+                             tasks.due_date, tasks.run_id])
+    for row in _stream(connection, query):
         row = tuple(row)
         yield row[:TITLE] + (pick_text(row[TITLE], locale),) + row[TITLE + 1:]
 
@@ -62,29 +83,52 @@ def list_tasks(connection: Connection, assignee: str | None = None, status: str 
                overdue_on: dt.date | None = None, locale: str | None = None
                ) -> list[dict[str, Any]]:
     """Every row of the listing as a dict of ``LIST_FIELDS`` (for small listings)."""
-    query = task_query(connection, assignee, status, overdue_on)
-    return [dict(zip(LIST_FIELDS, row)) for row in stream_tasks(connection, query, locale)]
+    listing = select_tasks(connection, assignee, status, overdue_on)
+    return [dict(zip(LIST_FIELDS, row)) for row in stream_tasks(connection, listing, locale)]
 
 
-def csv_cells(row: tuple) -> tuple:
-    """A listing row as CSV cells: text neutralised for spreadsheets (SPEC §7), booleans
-    ``true``/``false``; ids and dates as the csv module writes them, null as ''."""
-    (task_id, code, workflow, template, segment, previous, title, kind, recurring, assignee,
-     status, due_date, run_id) = row
-    return (task_id, text_cell(code), text_cell(workflow), text_cell(template),
-            text_cell(segment), text_cell(previous), text_cell(title), text_cell(kind),
-            "true" if recurring else "false", text_cell(assignee), text_cell(status),
-            due_date, run_id)
-
-
-def write_csv(rows: Iterable[tuple], stream: TextIO) -> int:
-    """The header and ``rows`` as CSV (LF line ends) written as they come; the row count."""
+def write_csv(connection: Connection, listing: TaskListing, stream: TextIO,
+              locale: str | None = None) -> int:
+    """The header and the listing's rows as CSV (LF line ends), each written as it is read;
+    the row count. The database makes the cells (SPEC §7 text cells, ``true``/``false``,
+    ``YYYY-MM-DD``, '' for null): Python only hands rows from the cursor to the writer."""
     writer = lf_csv_writer(stream)
     writer.writerow(LIST_FIELDS)
     count = 0
-    for count, row in enumerate(rows, 1):
-        writer.writerow(csv_cells(row))
+    for partition in _stream(connection, _query(listing, _csv_columns(connection, locale))
+                             ).partitions():
+        writer.writerows(partition)
+        count += len(partition)
     return count
+
+
+def _csv_columns(connection: Connection, locale: str | None) -> list:
+    tasks = TASKS.c
+    texts = [CUSTOMERS.c.code, tasks.workflow_id, tasks.template, tasks.segment,
+             tasks.previous_segment, title_sql(connection.dialect.name, locale), tasks.kind]
+    return [tasks.id, *map(sql_text_cell, texts),
+            case((tasks.recurring, "true"), else_="false"),
+            sql_text_cell(ASSIGNEES.c.username), sql_text_cell(tasks.status),
+            iso_date_sql(connection.dialect.name, tasks.due_date), tasks.run_id]
+
+
+def title_sql(dialect: str, locale: str | None):
+    """SQL for :func:`engine.text.pick_text` of the title: ``locale``, else English, else
+    Chinese, else the first locale it has."""
+    tasks = TASKS.c
+    picks = [tasks.title[candidate].as_string()
+             for candidate in dict.fromkeys([locale, *DEFAULT_LOCALES]) if candidate]
+    each = "json_each_text" if dialect == "postgresql" else "json_each"
+    locales = getattr(func, each)(tasks.title).table_valued("value")
+    first = select(locales.c.value).limit(1).scalar_subquery()
+    return func.coalesce(*picks, type_coerce(first, String))
+
+
+def iso_date_sql(dialect: str, column):
+    """A date column as ``YYYY-MM-DD`` text (SQLite stores it so)."""
+    if dialect == "postgresql":
+        return func.to_char(column, "YYYY-MM-DD")
+    return type_coerce(column, String)
 
 
 def write_json(rows: Iterable[tuple], stream: TextIO) -> int:
