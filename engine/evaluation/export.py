@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from engine.definitions.ruleset_specs import RulesetSpec, build_ruleset
 from engine.models import Customer, CustomerScore, DefinitionVersion
-from engine.spreadsheet import cell
+from engine.spreadsheet import FORMULA_STARTS, QUOTE, cell
 
 from .stored import find_run
 from .vectors import number_text, value_text
@@ -128,21 +128,30 @@ def write_csv(table: ScoreTable, stream: TextIO) -> int:
     number of rows."""
     writer = csv.writer(stream)
     writer.writerow(table.columns)
-    numbers: dict[float, str] = {}
     count = 0
     for count, row in enumerate(table.rows, 1):
-        writer.writerow([_csv_cell(value, numbers) for value in row])
+        writer.writerow(_csv_cells(row))
     return count
 
 
-def _csv_cell(value: Any, numbers: dict[float, str]) -> str:
-    """:func:`cell_text`, with the text of each distinct double computed once."""
-    if type(value) is float:
-        text = numbers.get(value)
-        if text is None:
-            text = numbers[value] = number_text(value)
-        return text
-    return cell(value, number_text)
+def _csv_cells(row: list) -> list[str]:
+    """:func:`cell_text` of each value, the common cases inlined (this runs for every cell
+    of the export): doubles as :func:`number_text`, text neutralised, null empty."""
+    cells = []
+    for value in row:
+        kind = value.__class__
+        if kind is float:
+            text = "0" if value == 0 else float.__repr__(value)
+            if text.endswith(".0"):
+                text = text[:-2]
+        elif kind is str:
+            text = QUOTE + value if value.startswith(FORMULA_STARTS) else value
+        elif value is None:
+            text = ""
+        else:
+            text = cell(value, number_text)
+        cells.append(text)
+    return cells
 
 
 def _json_value(value: Any) -> str:
