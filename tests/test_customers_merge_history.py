@@ -115,9 +115,6 @@ def test_stored_scores_are_untouched_by_a_merge(engine, old_run):
     assert scores() == before
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs engine/imports/references.py customer_ids() to read live customers only "
-    "(Customer.merged_into_id IS NULL), so that a merged code resolves through its alias"))
 def test_an_order_naming_a_merged_code_goes_to_the_kept_customer(engine, old_run, run, tmp_path):
     merge(engine)
     orders = tmp_path / "orders.csv"
@@ -130,9 +127,6 @@ def test_an_order_naming_a_merged_code_goes_to_the_kept_customer(engine, old_run
     assert owner == "K1"
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "needs engine/imports/customers.py CustomerStager.stage() to refuse a code or parent in "
-    "engine.customers.merged.merged_codes(connection) with merged.instead_of_merged()"))
 def test_a_customers_import_naming_a_merged_code_is_refused(engine, old_run, run, tmp_path):
     merge(engine)
     customers = tmp_path / "customers.csv"

@@ -21,6 +21,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
+from engine.customers import merged
 from engine.customers.names import normalize_name
 from engine.definitions.published import published_specs
 from engine.forms import ProfileForm
@@ -54,14 +55,19 @@ def _forms(connection) -> dict[str, ProfileForm]:
 
 class CustomerStager(RowStager):
     def __init__(self, forms: dict[str, ProfileForm], users: dict[str, int],
-                 stored_types: dict[str, str]):
+                 stored_types: dict[str, str], merged_codes: dict[str, str]):
         self.forms = forms
         self.users = users
         self.stored_types = stored_types
+        self.merged_codes = merged_codes   # a merged customer's code → the one kept
         self.field_keys = frozenset(k for f in forms.values() for k in f.fields)
 
     def stage(self, row: int, values: dict, extra: dict, log: ProblemLog) -> tuple:
         code, kind = values["code"], values["type"]
+        for column in ("code", "parent"):
+            if values[column] in self.merged_codes:
+                log.cell(row, column, merged.instead_of_merged(
+                    values[column], self.merged_codes[values[column]]), values[column])
         if values["parent"] is not None and values["parent"] == code:
             log.cell(row, "parent", "another customer's code", values["parent"])
         owner = references.resolve(self.users, row, "owner", values["owner"],
@@ -131,7 +137,7 @@ class Customers(Kind):
                 SQLITE_CANONICAL_JSON, 1, canonical_json, deterministic=True)
         stored_types = dict(connection.execute(select(Customer.code, Customer.type)).all())
         return CustomerStager(_forms(connection), references.user_ids(connection),
-                              stored_types)
+                              stored_types, merged.merged_codes(connection))
 
     def extra_columns(self, stager: CustomerStager) -> frozenset[str]:
         return stager.field_keys

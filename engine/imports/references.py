@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from engine.customers.merged import live
 from engine.imports.problems import ProblemLog
 from engine.models import Customer, CustomerAlias, Product, User
 
@@ -20,7 +21,7 @@ def customer_ids(connection) -> dict[str, int]:
     ids = dict(connection.execute(
         select(CustomerAlias.former_code, CustomerAlias.customer_id)
         .where(CustomerAlias.former_code.is_not(None)).order_by(CustomerAlias.id)).all())
-    ids.update(connection.execute(select(Customer.code, Customer.id)).all())
+    ids.update(connection.execute(select(Customer.code, Customer.id).where(live())).all())
     return ids
 
 
