@@ -265,9 +265,12 @@ def _bands(values, bands, otherwise):
     return np.select(conditions, [p for _, _, p in bands], otherwise)
 
 
+PROFILE_KEYS = ("beds", "development_plan", "academic_influence", "prescription_openness",
+                "region_growth")
+
+
 def pandas_scores(url: str, as_of: dt.date):
-    """customer id → value, potential, segment (a DataFrame)."""
-    import numpy as np
+    """customer id → value, potential, segment (a DataFrame), read from the database."""
     import pandas as pd
     from sqlalchemy import create_engine, text
 
@@ -287,8 +290,20 @@ def pandas_scores(url: str, as_of: dt.date):
     ids = pd.Index(scope["id"], name="customer_id")
     profiles = pd.DataFrame([json.loads(p) if isinstance(p, str) else p for p in scope["profile"]],
                             index=ids)
-    for key in ("beds", "development_plan", "academic_influence", "prescription_openness",
-                "region_growth"):
+    return scores_from_frames(profiles, products, orders, payments, as_of)
+
+
+def scores_from_frames(profiles, products, orders, payments, as_of: dt.date):
+    """The model from in-memory tables: ``profiles`` indexed by the in-scope customers' ids
+    (the profile fields as columns), ``products`` (id, product_line, is_new), ``orders``
+    (customer_id, date, product_id, amount_cents, cost_cents) and ``payments``
+    (customer_id, invoice_date, paid_date), dates as ISO text or datetimes."""
+    import numpy as np
+    import pandas as pd
+
+    start, prev_start = _months_before(as_of, 12), _months_before(as_of, 24)
+    ids = profiles.index
+    for key in PROFILE_KEYS:
         if key not in profiles:
             profiles[key] = np.nan
     orders = orders[orders["customer_id"].isin(ids)].merge(
@@ -310,6 +325,9 @@ def pandas_scores(url: str, as_of: dt.date):
     m["revenue_prev"] = previous.groupby("customer_id")["amount_cents"].sum() / 100
     m = m.fillna(0.0)
     payments = payments[payments["customer_id"].isin(ids)]
+    invoiced_all = pd.to_datetime(payments["invoice_date"])
+    payments = payments[(invoiced_all >= pd.Timestamp(start)) &
+                        (invoiced_all < pd.Timestamp(as_of))]
     invoiced = pd.to_datetime(payments["invoice_date"])
     paid = pd.to_datetime(payments["paid_date"]).fillna(pd.Timestamp(as_of))
     paid = paid.where(paid <= pd.Timestamp(as_of), pd.Timestamp(as_of))

@@ -1,10 +1,17 @@
-"""Set-based writes of one batch of moves: a few ``executemany`` statements, one transaction."""
+"""Set-based writes of one batch of moves: a few bulk statements, one transaction.
+
+New rows (tasks, states, notifications) skip SQLAlchemy's per-row parameter handling: each
+column's bind processor (time zones, JSON) is applied to the values, then the rows go in with
+``COPY`` on PostgreSQL (tasks through a temporary table and one ``INSERT … SELECT … ON CONFLICT
+DO NOTHING``, in list order) and with one DBAPI ``executemany`` on SQLite. What is stored is
+exactly what ``connection.execute(insert(table), rows)`` stores.
+"""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Sequence
 
-from sqlalchemy import Connection, bindparam, insert, update
+from sqlalchemy import Connection, Table, bindparam, update
 
 from engine.models import Notification, Task, WorkflowState
 
@@ -13,15 +20,66 @@ states_table = WorkflowState.__table__
 notifications_table = Notification.__table__
 
 
-def insert_ignoring_duplicates(connection: Connection, table, key: list[str]):
-    """``INSERT … ON CONFLICT (key) DO NOTHING`` for the connection's dialect."""
-    if connection.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert as dialect_insert
-    elif connection.dialect.name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert as dialect_insert
-    else:  # pragma: no cover - kamflow supports these two databases (SPEC §7)
-        raise NotImplementedError(f"no conflict-free insert for {connection.dialect.name}")
-    return dialect_insert(table).on_conflict_do_nothing(index_elements=key)
+TASK_ROWS = "kamflow_task_rows"     # the temporary table new tasks are copied into
+
+
+def _processed(connection: Connection, table: Table, columns: Sequence[str],
+               rows: list[dict[str, Any]]) -> list[tuple]:
+    """Each row as a tuple of ``columns`` with the columns' bind processors applied."""
+    dialect = connection.dialect
+    processors: list[Callable | None] = [
+        table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
+    steps = [(index, process) for index, process in enumerate(processors) if process]
+    out = []
+    for row in rows:
+        values = [row.get(name) for name in columns]
+        for index, process in steps:
+            values[index] = process(values[index])
+        out.append(tuple(values))
+    return out
+
+
+def _columns(table: Table, rows: list[dict[str, Any]]) -> list[str]:
+    """The table's columns that the rows give, in table order (every row has the same keys)."""
+    keys = set(rows[0])
+    unknown = keys - set(table.c.keys())
+    if unknown:
+        raise KeyError(f"{table.name} has no column {', '.join(sorted(unknown))}")
+    return [name for name in table.c.keys() if name in keys]
+
+
+def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]],
+                conflict_key: str | None = None) -> None:
+    """Insert ``rows`` (dicts with the same keys) in list order; with ``conflict_key`` (a
+    unique column) a row whose key is stored already, or came earlier, is skipped."""
+    if not rows:
+        return
+    columns = _columns(table, rows)
+    values = _processed(connection, table, columns, rows)
+    names = ", ".join(columns)
+    if connection.dialect.name != "postgresql":
+        marks = ", ".join("?" for _ in columns)
+        # Not INSERT OR IGNORE: that would also skip rows failing NOT NULL or CHECK.
+        tail = f" ON CONFLICT ({conflict_key}) DO NOTHING" if conflict_key else ""
+        connection.connection.driver_connection.cursor().executemany(
+            f"INSERT INTO {table.name} ({names}) VALUES ({marks}){tail}", values)
+        return
+    cursor = connection.connection.driver_connection.cursor()
+    if conflict_key is None:
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in values:
+                copy.write_row(row)
+        return
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {TASK_ROWS}_{table.name} "
+                   f"ON COMMIT DROP AS SELECT {names}, 0::bigint AS row_number "
+                   f"FROM {table.name} WITH NO DATA")
+    cursor.execute(f"TRUNCATE {TASK_ROWS}_{table.name}")
+    with cursor.copy(f"COPY {TASK_ROWS}_{table.name} ({names}, row_number) FROM STDIN") as copy:
+        for number, row in enumerate(values):
+            copy.write_row((*row, number))
+    cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} "
+                   f"FROM {TASK_ROWS}_{table.name} ORDER BY row_number "
+                   f"ON CONFLICT ({conflict_key}) DO NOTHING")
 
 
 def cancel_statement():
@@ -50,16 +108,12 @@ class BatchWrites:
             connection.execute(update(tasks_table)
                                .where(tasks_table.c.id == bindparam("task_id"))
                                .values(segment=bindparam("new_segment")), self.rehomed)
-        if self.tasks:
-            connection.execute(insert_ignoring_duplicates(connection, tasks_table,
-                                                          ["idempotency_key"]), self.tasks)
-        if self.new_states:
-            connection.execute(insert(states_table), self.new_states)
+        insert_rows(connection, tasks_table, self.tasks, conflict_key="idempotency_key")
+        insert_rows(connection, states_table, self.new_states)
         if self.changed_states:
             connection.execute(update(states_table)
                                .where(states_table.c.id == bindparam("state_id"))
                                .values(state=bindparam("new_state"), run_id=bindparam("new_run"),
                                        workflow_version_id=bindparam("version"),
                                        entered_at=bindparam("at")), self.changed_states)
-        if self.notifications:
-            connection.execute(insert(notifications_table), self.notifications)
+        insert_rows(connection, notifications_table, self.notifications)
