@@ -20,7 +20,7 @@ states_table = WorkflowState.__table__
 notifications_table = Notification.__table__
 
 
-TASK_ROWS = "kamflow_task_rows"     # the temporary table new tasks are copied into
+STAGED = "kamflow_staged"     # prefix of the temporary tables rows with a key are copied into
 
 
 def _processed(connection: Connection, table: Table, columns: Sequence[str],
@@ -70,15 +70,15 @@ def insert_rows(connection: Connection, table: Table, rows: list[dict[str, Any]]
             for row in values:
                 copy.write_row(row)
         return
-    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {TASK_ROWS}_{table.name} "
+    cursor.execute(f"CREATE TEMPORARY TABLE IF NOT EXISTS {STAGED}_{table.name} "
                    f"ON COMMIT DROP AS SELECT {names}, 0::bigint AS row_number "
                    f"FROM {table.name} WITH NO DATA")
-    cursor.execute(f"TRUNCATE {TASK_ROWS}_{table.name}")
-    with cursor.copy(f"COPY {TASK_ROWS}_{table.name} ({names}, row_number) FROM STDIN") as copy:
+    cursor.execute(f"TRUNCATE {STAGED}_{table.name}")
+    with cursor.copy(f"COPY {STAGED}_{table.name} ({names}, row_number) FROM STDIN") as copy:
         for number, row in enumerate(values):
             copy.write_row((*row, number))
     cursor.execute(f"INSERT INTO {table.name} ({names}) SELECT {names} "
-                   f"FROM {TASK_ROWS}_{table.name} ORDER BY row_number "
+                   f"FROM {STAGED}_{table.name} ORDER BY row_number "
                    f"ON CONFLICT ({conflict_key}) DO NOTHING")
 
 
