@@ -24,21 +24,9 @@ from aiosmtpd.controller import Controller
 
 ROOT = Path(__file__).resolve().parent.parent
 
-_BOOTSTRAP = ("import sys; from engine.cli import cli; from engine.cli import scheduler_cmds as s;"
-              "cli.add_command(s.scheduler); cli.add_command(s.notify);"
-              "sys.argv[0] = 'kamflow'; cli(prog_name='kamflow')")
-
-
 def kamflow(*args: str) -> list[str]:
-    """argv for ``kamflow ARGS`` run as a subprocess of the test (``python -m web.cli``).
-
-    Until ``engine/cli/__init__.py`` registers the scheduler commands, a bootstrap adds them.
-    """
-    from engine.cli import cli
-
-    if "scheduler" in cli.commands and "notify" in cli.commands:
-        return [sys.executable, "-m", "web.cli", *args]
-    return [sys.executable, "-c", _BOOTSTRAP, *args]
+    """argv for ``kamflow ARGS`` run as a subprocess of the test (``python -m web.cli``)."""
+    return [sys.executable, "-m", "web.cli", *args]
 
 
 def run_kamflow(*args: str, env: dict | None = None,

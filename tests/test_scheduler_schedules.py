@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from engine.errors import InvalidInput
-from engine.scheduler import SchedulerSettings
+from engine.scheduler.settings import SchedulerSettings
 from engine.scheduler.schedules import due_ticks, next_fire, parse_schedule
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

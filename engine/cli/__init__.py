@@ -1,17 +1,17 @@
-"""The ``kamflow`` command line: engine commands; ``web.cli`` adds the serving ones."""
+"""The ``kamflow`` command line: engine commands; ``web.cli`` adds the serving ones.
+
+Each command's module is imported only when that command runs (``LazyGroup``), so a command
+pays for what it uses and ``kamflow --help`` for almost nothing; nothing here imports the
+database layer until a command asks for it.
+"""
 from __future__ import annotations
 
 import functools
+import importlib
 import sys
 
 import click
 
-from sqlalchemy.exc import OperationalError
-
-from engine.cli.trouble import (database_trouble, refuse_missing_file,
-                                 refuse_uninitialized)
-from engine.config import load_settings
-from engine.db import make_engine
 from engine.errors import Conflict, InvalidInput, NotFound
 
 EXIT_INVALID = 1
@@ -27,6 +27,8 @@ class Context:
     @property
     def settings(self):
         if self._settings is None:
+            from engine.config import load_settings
+
             self._settings = load_settings()
         return self._settings
 
@@ -35,6 +37,8 @@ class Context:
         """The engine on a database that ``kamflow init`` has set up, disposed when the
         command finishes; ``NotInitialized`` (creating no file) otherwise."""
         if self._engine is None:
+            from engine.cli.trouble import refuse_missing_file, refuse_uninitialized
+
             refuse_missing_file(self.settings.database_url)
             self._open()
             refuse_uninitialized(self._engine)
@@ -48,6 +52,8 @@ class Context:
         return self._engine
 
     def _open(self) -> None:
+        from engine.db import make_engine
+
         self._engine = make_engine(self.settings.database_url,
                                    busy_timeout=self.settings.busy_timeout)
         command = click.get_current_context(silent=True)
@@ -63,6 +69,11 @@ def reports_errors(command):
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        # Imported when the command runs (it is about to use the database), not at start-up.
+        from sqlalchemy.exc import OperationalError
+
+        from engine.cli.trouble import database_trouble
+
         try:
             return command(*args, **kwargs)
         except InvalidInput as exc:
@@ -79,29 +90,61 @@ def reports_errors(command):
     return wrapper
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use; ``--help`` lists them from their
+    recorded one-line help (a test checks it against the commands themselves)."""
+
+    def __init__(self, *args, lazy: dict[str, tuple[str, str, str]], **kwargs):
+        super().__init__(*args, **kwargs)
+        self.lazy = lazy     # name → (module, attribute, one-line help)
+
+    def list_commands(self, ctx) -> list[str]:
+        return sorted({*super().list_commands(ctx), *self.lazy})
+
+    def get_command(self, ctx, name: str):
+        if name in self.lazy and name not in self.commands:
+            module, attribute, _ = self.lazy[name]
+            self.add_command(getattr(importlib.import_module(module), attribute), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter) -> None:
+        names = self.list_commands(ctx)
+        limit = formatter.width - 6 - max(map(len, names), default=0)
+        rows = []
+        for name in names:
+            command = self.commands.get(name) or click.Command(name, help=self.lazy[name][2])
+            rows.append((name, command.get_short_help_str(limit)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+COMMANDS = {
+    "init": ("engine.cli.setup_cmds", "init",
+             "Create or upgrade the database, load the default pack, create the first admin."),
+    "pack": ("engine.cli.pack_cmds", "pack", "Definition packs: validate, import, export, list."),
+    "import": ("engine.cli.import_cmds", "import_",
+               "Import users, products, customers, orders, payments or visits from CSV or XLSX."),
+    "customers": ("engine.cli.customer_cmds", "customers",
+                  "Customer clean-up: find likely duplicates and merge them."),
+    "evaluate": ("engine.cli.evaluate_cmds", "evaluate",
+                 "Score every customer in scope of RULESET and place it in a segment."),
+    "scores": ("engine.cli.evaluate_cmds", "scores",
+               "Stored scores: export them, or explain one customer's segment."),
+    "scheduler": ("engine.cli.scheduler_cmds", "scheduler",
+                  "Run scheduled evaluations, daily maintenance and notification delivery."),
+    "notify": ("engine.cli.scheduler_cmds", "notify", "Notification delivery (e-mail, webhook)."),
+    "tasks": ("engine.cli.workflow_cmds", "tasks",
+              "Tasks created by workflows: list them, complete one."),
+    "override": ("engine.cli.workflow_cmds", "override",
+                 "Pin a customer's segment (takes effect at the next run of its ruleset)."),
+}
+
+
+@click.group(cls=LazyGroup, lazy=COMMANDS)
 @click.version_option(package_name="kamflow")
 def cli():
     """kamflow: customer classification for pharma, from definitions."""
-
-
-def _register() -> None:
-    from engine.cli import (customer_cmds, evaluate_cmds, import_cmds, pack_cmds,
-                            scheduler_cmds, setup_cmds, workflow_cmds)
-
-    cli.add_command(setup_cmds.init)
-    cli.add_command(pack_cmds.pack)
-    cli.add_command(import_cmds.import_)
-    cli.add_command(customer_cmds.customers)
-    cli.add_command(evaluate_cmds.evaluate)
-    cli.add_command(evaluate_cmds.scores)
-    cli.add_command(scheduler_cmds.scheduler)
-    cli.add_command(scheduler_cmds.notify)
-    cli.add_command(workflow_cmds.tasks)
-    cli.add_command(workflow_cmds.override)
-
-
-_register()
 
 
 def main() -> None:

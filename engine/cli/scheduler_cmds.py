@@ -31,7 +31,8 @@ def scheduler(ctx, once: bool, refresh_seconds: float | None, verbose: bool):
     Start it as its own process (never inside web workers); several may run side by side
     against one database: each tick runs once.
     """
-    from engine.scheduler import SchedulerService, SchedulerSettings
+    from engine.scheduler.service import SchedulerService
+    from engine.scheduler.settings import SchedulerSettings
 
     _log_to_stderr(verbose)
     settings = SchedulerSettings.load(ctx.settings, refresh_seconds=refresh_seconds)
