@@ -11,7 +11,9 @@ import os
 import shutil
 import subprocess
 from collections import Counter
+from contextlib import contextmanager
 from pathlib import Path
+from typing import Iterator
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.engine import make_url
@@ -43,6 +45,19 @@ class Twin:
         self.engine.dispose()
         if self._server is not None:
             _drop_pg_database(self._server, self.url)
+
+
+@contextmanager
+def twin_companies(engine: Engine, backend: str, template_url: str, folder: Path,
+                   customers: int) -> Iterator[tuple[Engine, Engine]]:
+    """The test's database and its twin, each holding the same company of ``customers``."""
+    twin = Twin(backend, template_url, folder)
+    try:
+        for company in (engine, twin.engine):
+            found_company(company, customers)
+        yield engine, twin.engine
+    finally:
+        twin.close()
 
 
 def found_company(engine: Engine, customers: int) -> None:

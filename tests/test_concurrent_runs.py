@@ -8,7 +8,7 @@ import datetime as dt
 
 import pytest
 
-from tests.concurrency_support import Twin, finish, found_company, picture, run, start
+from tests.concurrency_support import finish, picture, run, start, twin_companies
 from tests.scheduler_support import SchedulerProcess, wait_for
 
 CUSTOMERS = 2000
@@ -19,13 +19,8 @@ EARLIER = dt.date(2025, 7, 1)
 
 @pytest.fixture
 def twins(engine, backend, database_url, tmp_path):
-    twin = Twin(backend, database_url, tmp_path)
-    try:
-        for company in (engine, twin.engine):
-            found_company(company, CUSTOMERS)
-        yield engine, twin.engine
-    finally:
-        twin.close()
+    with twin_companies(engine, backend, database_url, tmp_path, CUSTOMERS) as pair:
+        yield pair
 
 
 def evaluate_args(as_of: dt.date | None) -> list[str]:

@@ -14,7 +14,8 @@ from engine.evaluation import evaluate
 from engine.models import EvaluationRun, Notification, Task
 from engine.runs import evaluate_and_follow
 from engine.workflows.application import WorkflowApplication
-from tests.concurrency_support import Twin, found_company, picture, run, stored_counts
+from tests.concurrency_support import (found_company, picture, run, stored_counts,
+                                        twin_companies)
 
 CUSTOMERS = 3000            # two batches of workflow moves (BATCH_SIZE 2000)
 AS_OF = dt.date(2026, 1, 1)
@@ -41,13 +42,8 @@ def assert_every_task_in_one_digest(engine) -> None:
 
 @pytest.fixture
 def twins(engine, backend, database_url, tmp_path):
-    twin = Twin(backend, database_url, tmp_path)
-    try:
-        for company in (engine, twin.engine):
-            found_company(company, CUSTOMERS)
-        yield engine, twin.engine
-    finally:
-        twin.close()
+    with twin_companies(engine, backend, database_url, tmp_path, CUSTOMERS) as pair:
+        yield pair
 
 
 @pytest.mark.parametrize("point", ["run.scores_stored", "workflows.batch_written"])
