@@ -62,7 +62,7 @@ def test_imports_in_opposite_orders_queue_instead_of_deadlocking(initialized, ba
             blocker.rollback()
         results = [process.communicate(timeout=180) for process in (first, second)]
     assert [p.returncode for p in (first, second)] == [0, 0], results
-    assert all(out.endswith("20001 rows read, 0 added, 20001 changed, 0 unchanged\n") and
+    assert all(out.endswith("20,001 rows read, 0 added, 20,001 changed, 0 unchanged\n") and
                err == "" for out, err in results), results
     with initialized.connect() as connection:
         names = connection.scalars(select(Customer.name).where(Customer.code.like("HX%"))).all()

@@ -128,19 +128,20 @@ def test_xlsx_cells_become_the_text_a_csv_would_hold(initialized, session, tmp_p
     ])
     assert rejected(initialized, "orders", book) == [
         "row 3: cost: expected an amount in yuan with at most 2 decimals, got '1.005'",
-        "row 5: date: expected a date as YYYY-MM-DD, got '2024-05-03 09:30:00'",
         "row 5: amount: expected an amount in yuan with at most 2 decimals, got 'true'"]
     book = write_xlsx(tmp_path / "o.xlsx", [
         ["order_id", "customer", "date", "product_code", "quantity", "amount", "cost"],
         ["\u3000SO-1", "H001", dt.datetime(2024, 5, 1), "P001", 2, 12.5, None],
-        [20240502, "H001", dt.date(2024, 5, 2), "P001", 0.125, "99.90", 0.3]])
-    assert import_file(initialized, "orders", book).added == 2
+        [20240502, "H001", dt.date(2024, 5, 2), "P001", 0.125, "99.90", 0.3],
+        ["SO-3", "H001", dt.datetime(2024, 5, 3, 23, 59, 59), "P001", 1, 1, None]])
+    assert import_file(initialized, "orders", book).added == 3
     session.rollback()
     assert [tuple(r) for r in session.execute(
         select(Order.order_id, Order.date, Order.quantity_milli, Order.amount_cents,
                Order.cost_cents).order_by(Order.order_id))] == [
         ("20240502", dt.date(2024, 5, 2), 125, 9990, 30),
-        ("SO-1", dt.date(2024, 5, 1), 2000, 1250, None)]
+        ("SO-1", dt.date(2024, 5, 1), 2000, 1250, None),
+        ("SO-3", dt.date(2024, 5, 3), 1000, 100, None)]  # a date-time cell counts by its date
 
 
 def test_every_problem_is_counted_and_the_first_hundred_listed(initialized, tmp_path):

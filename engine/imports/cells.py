@@ -13,7 +13,7 @@ from engine.forms import (FORMAT_CHECKER, FORMAT_EXPECTED, WHITE_SPACE, CellErro
                           parse_boolean, parse_date)
 
 __all__ = ["CellError", "Parser", "text", "code", "identifier", "choice", "fixed_point",
-           "email", "parse_boolean", "parse_date"]
+           "email", "parse_boolean", "parse_date", "date", "DateTimeText"]
 
 Parser = Callable[[str], object]
 
@@ -111,6 +111,41 @@ def _latin_lookalike(cell: str) -> str | None:
         return f"{_script(char).title()} {char!r} ({_named(char)}) for Latin " \
                f"{LATIN_LOOKALIKES[char]!r}"
     return None
+
+
+class DateTimeText(str):
+    """An XLSX date-time cell's text (``2026-02-03 10:30:00``); ``day`` is its date as
+    ``YYYY-MM-DD``, which is what a date column takes of it."""
+
+    day: str
+
+    @classmethod
+    def of(cls, text: str, day: str) -> "DateTimeText":
+        cell = cls(text)
+        cell.day = day
+        return cell
+
+
+class NotACalendarDate(CellError):
+    """A cell shaped as a date that no calendar has (``2026-02-30``)."""
+
+    note = " (not a calendar date)"
+
+
+_DATE_SHAPE = re.compile(r"\d{4}-\d{2}-\d{2}", re.ASCII)
+
+
+def date(cell: str) -> str:
+    """A date column's cell: ``YYYY-MM-DD`` of a real calendar date, or an XLSX date-time
+    cell, which counts by its date."""
+    if type(cell) is DateTimeText:
+        return cell.day
+    try:
+        return parse_date(cell)
+    except CellError as exc:
+        if _DATE_SHAPE.fullmatch(cell):
+            raise NotACalendarDate(exc.expected) from None
+        raise
 
 
 def identifier(cell: str) -> str:

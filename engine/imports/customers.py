@@ -26,7 +26,7 @@ from engine.customers.names import normalize_name
 from engine.definitions.published import published_specs
 from engine.forms import ProfileForm
 from engine.imports import references
-from engine.imports.cells import choice, identifier
+from engine.imports.cells import DateTimeText, choice, identifier
 from engine.imports.kinds import (Column, InFileCheck, Kind, RowStager, id_column, register,
                                   text_column)
 from engine.imports.problems import ProblemLog
@@ -91,6 +91,8 @@ class CustomerStager(RowStager):
                 log.cell(row, column, self._not_in_form(kind, form, column), value)
         if form is None:
             return {}
+        cells = {k: v.day if type(v) is DateTimeText and k in fields and fields[k].type == "date"
+                 else v for k, v in cells.items()}
         partial = self.stored_types.get(code) == kind
         data, problems = form.from_cells(cells, partial=partial)
         for problem in problems:
@@ -141,6 +143,12 @@ class Customers(Kind):
 
     def extra_columns(self, stager: CustomerStager) -> frozenset[str]:
         return stager.field_keys
+
+    def extra_labels(self, stager: CustomerStager) -> list[tuple[str, str]]:
+        """Each form field's labels (every locale): a header may name the field by them."""
+        return [(text, key) for form in stager.forms.values()
+                for key, spec in form.fields.items() for text in spec.label.by_locale.values()
+                if isinstance(text, str) and text]
 
     def target_values(self, stage: Table, dialect: str) -> dict:
         names = ("code", "name", "normalized_name", "type", "parent_code", "region", "city",

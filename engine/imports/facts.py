@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlalchemy import BigInteger, Column as SqlColumn, Date, Integer, String, Table
 
 from engine.imports import references
-from engine.imports.cells import code, fixed_point, parse_date
+from engine.imports.cells import code, date, fixed_point
 from engine.imports.kinds import Column, Kind, RowStager, id_column, register, text_column
 from engine.imports.problems import ProblemLog
 from engine.models import Order, Payment, Visit
@@ -54,7 +54,7 @@ class Orders(FactKind):
     columns = (
         id_column("order_id", Order.order_id, required=True),
         Column("customer", REFERENCE, required=True),
-        Column("date", parse_date, required=True),
+        Column("date", date, required=True),
         Column("product_code", REFERENCE, required=True),
         Column("quantity", QUANTITY),
         Column("amount", AMOUNT, required=True),
@@ -94,9 +94,9 @@ class Payments(FactKind):
     columns = (
         id_column("invoice_id", Payment.invoice_id, required=True),
         Column("customer", REFERENCE, required=True),
-        Column("invoice_date", parse_date, required=True),
+        Column("invoice_date", date, required=True),
         Column("amount", AMOUNT, required=True),
-        Column("paid_date", parse_date),
+        Column("paid_date", date),
     )
 
     def stage_columns(self):
@@ -131,7 +131,7 @@ class Visits(FactKind):
         id_column("visit_id", Visit.visit_id, required=True),
         Column("customer", REFERENCE, required=True),
         Column("rep", REFERENCE),
-        Column("date", parse_date, required=True),
+        Column("date", date, required=True),
         text_column("channel", Visit.channel, required=True),
     )
 

@@ -13,7 +13,6 @@ Everything happens in one transaction on one connection:
 """
 from __future__ import annotations
 
-import difflib
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -23,11 +22,14 @@ from sqlalchemy.orm import Session
 from engine import audit, locks
 from engine.db import WRITE_OPTION
 from engine.forms import CellError
+from engine.imports.headers import HeaderNames
 from engine.imports.kinds import Kind, RowStager, get_kind
+from engine.imports.mapping import ColumnMapping, read_mapping
 from engine.imports.problems import ProblemLog, expected_found
 from engine.imports.reading import (HEADER_ROW, ReadError, RefusedCell, RefusedRow, Table,
                                     open_table)
 from engine.imports.staging import BatchWriter, Stage
+from engine.text import counted
 
 BATCH_ROWS = 10_000
 
@@ -44,20 +46,25 @@ class ImportReport:
     dry_run: bool = False
     # The encoding a CSV file was read in, when it was detected rather than given.
     encoding: str | None = field(default=None, compare=False)
+    # How headers that could name two things were read (``HeaderNames.find``).
+    notes: tuple[str, ...] = field(default=(), compare=False)
 
     def summary(self) -> str:
         note = " (dry run: nothing imported)" if self.dry_run else ""
-        return (f"{self.rows} rows read, {self.added} added, {self.changed} changed, "
-                f"{self.unchanged} unchanged{note}")
+        return (f"{counted(self.rows, 'row')} read, {self.added:,} added, "
+                f"{self.changed:,} changed, {self.unchanged:,} unchanged{note}")
 
 
 def import_file(engine: Engine, kind: str, path, *, dry_run: bool = False,
-                encoding: str | None = None, actor: str | None = None) -> ImportReport:
+                encoding: str | None = None, actor: str | None = None,
+                columns=None) -> ImportReport:
     """Import the CSV or XLSX file at ``path`` as ``kind`` (users, products, customers,
     orders, payments, visits); raise ``InvalidInput`` (``ImportRejected``) and change nothing
-    if any row is invalid."""
+    if any row is invalid. ``columns``: the path of a ``--columns`` mapping file (column →
+    the header that holds it), refused whole if it cannot be used."""
     spec = get_kind(kind)
     path = Path(path)
+    mapping = read_mapping(Path(columns)) if columns is not None else None
     log = ProblemLog(path.name, spec.column_names)
     with engine.connect() as connection:
         if not dry_run:
@@ -71,14 +78,15 @@ def import_file(engine: Engine, kind: str, path, *, dry_run: bool = False,
                     locks.hold(connection, "import")
                 stage.create()
                 with BatchWriter(stage, log, merge=not dry_run) as writer:
-                    detected = _stage_file(connection, spec, path, encoding, writer, log)
+                    detected, notes = _stage_file(connection, spec, path, encoding, mapping,
+                                                  writer, log)
                 stage.finish_loading()
                 stage.check(log)
                 if log:
                     raise log.rejection()
                 report = ImportReport(spec.name, writer.rows, writer.added, writer.changed,
                                       writer.rows - writer.added - writer.changed, dry_run,
-                                      detected)
+                                      detected, notes)
                 if dry_run:
                     transaction.rollback()
                     return report
@@ -100,57 +108,77 @@ def _audit(connection, report: ImportReport, path: Path, actor: str | None) -> N
 
 
 def _stage_file(connection, spec: Kind, path: Path, encoding: str | None,
-                writer: BatchWriter, log: ProblemLog) -> str | None:
+                mapping: ColumnMapping | None, writer: BatchWriter,
+                log: ProblemLog) -> tuple[str | None, tuple[str, ...]]:
     """Read, parse and stage every row; problems go to ``log``. Return the CSV encoding
-    detected (``None`` if it was given, or for XLSX)."""
+    detected (``None`` if it was given, or for XLSX) and the notes on the header."""
     try:
         with open_table(path, encoding) as table:
             stager = spec.begin(connection)
-            layout = Layout(spec, stager, table.header, log)
+            extra_names = spec.extra_columns(stager)
+            if mapping is not None:
+                mapping.check_columns(spec.name, spec.column_names, extra_names)
+            names = HeaderNames(spec, extra_names, spec.extra_labels(stager), mapping)
+            layout = Layout(spec, names, table.header, log)
             writer.stage.present = frozenset(layout.positions)
             _stage_rows(table, layout, stager, writer, log)
-            return table.encoding if encoding is None else None
+            return (table.encoding if encoding is None else None), tuple(layout.notes)
     except ReadError as exc:
         log.add(exc.row, None, expected_found(exc.expected, exc.found))
-        return None
+        return None, ()
 
 
 class Layout:
     """Where each expected column is in the file, checked against the header row."""
 
-    def __init__(self, spec: Kind, stager: RowStager, header: list, log: ProblemLog):
-        extra_names = spec.extra_columns(stager)
-        known = list(spec.column_names) + sorted(extra_names)
+    def __init__(self, spec: Kind, names: HeaderNames, header: list, log: ProblemLog):
         self.width = len(header)
         self.positions: dict[str, int] = {}
         self.unnamed: list[int] = []
+        self.notes: list[str] = []
         for index, name in enumerate(header):
             if name is None:
                 self.unnamed.append(index)
             elif type(name) is RefusedCell:
                 log.add(HEADER_ROW, f"column {index + 1}",
                         expected_found(name.expected, name.found))
-            elif name in self.positions:
-                log.add(HEADER_ROW, name, f"expected each column once, got {name!r} again "
-                                          f"in column {index + 1}")
-            elif name not in known:
-                log.add(HEADER_ROW, name, unknown_column(name, known))
             else:
-                self.positions[name] = index
+                self._place(names, header, index, log)
+        log.shown.update({target: f"{header[i]} ({target})"
+                          for target, i in self.positions.items() if header[i] != target})
         self.columns = [(c.name, self.positions.get(c.name), c.parse, c.required)
                         for c in spec.columns]
         for name, index, _, required in self.columns:
             if required and index is None:
-                log.add(HEADER_ROW, name, f"expected a column {name!r} in the header row, "
-                                          "got none")
-        self.extra = [(n, i) for n, i in self.positions.items() if n in extra_names]
+                log.add(HEADER_ROW, name, _missing(name, names))
+        self.extra = [(n, i) for n, i in self.positions.items() if n in names.field_keys]
+
+    def _place(self, names: HeaderNames, header: list, index: int, log: ProblemLog) -> None:
+        name = header[index]
+        found = names.find(name)
+        if found is None:
+            log.add(HEADER_ROW, name, names.unknown(name))
+        elif found.ambiguous:
+            log.add(HEADER_ROW, name, found.ambiguous)
+        elif found.target in self.positions:
+            first = self.positions[found.target]
+            if header[first] == name:
+                log.add(HEADER_ROW, name, f"expected each column once, got {name!r} again "
+                                          f"in column {index + 1}")
+            else:
+                log.add(HEADER_ROW, found.target,
+                        f"expected one column for {found.target}, got {header[first]!r} "
+                        f"(column {first + 1}) and {name!r} (column {index + 1})")
+        else:
+            self.positions[found.target] = index
+            if found.note:
+                self.notes.append(found.note)
 
 
-def unknown_column(name: str, known: list[str]) -> str:
-    close = difflib.get_close_matches(name, known, n=1)
-    if close:
-        return f"unknown column {name!r} (did you mean {close[0]!r}?)"
-    return f"unknown column {name!r}; expected one of {', '.join(known)}"
+def _missing(column: str, names: HeaderNames) -> str:
+    mapped = names.mapped(column)
+    where = f" ({mapped!r}, as {names.mapping_file} maps it)" if mapped else ""
+    return f"expected a column {column!r}{where} in the header row, got none"
 
 
 def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWriter,
@@ -184,7 +212,7 @@ def _stage_rows(table: Table, layout: Layout, stager: RowStager, writer: BatchWr
             try:
                 values[name] = parse(cell)
             except CellError as exc:
-                log.cell(number, name, exc.expected, cell)
+                log.cell(number, name, exc.expected, cell, getattr(exc, "note", ""))
                 values[name] = None
         row_extra = {name: cells[index] for name, index in extra}
         batch.append(stager.stage(number, values, row_extra, log))

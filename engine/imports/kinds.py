@@ -114,6 +114,10 @@ class Kind:
         """Header names accepted beside ``columns`` (a customer's form fields)."""
         return frozenset()
 
+    def extra_labels(self, stager: RowStager) -> list[tuple[str, str]]:
+        """(label, column) of headers that may name an extra column by its label."""
+        return []
+
     def target_values(self, stage: Table, dialect: str) -> dict[str, ColumnElement]:
         """Target column → expression over ``source(stage)``, the key included."""
         raise NotImplementedError

@@ -46,6 +46,8 @@ class ProblemLog:
         # The cells of the latest row that the reader refused: nothing more is said of them.
         self.refused_row: int | None = None
         self.refused_columns: set[str] = set()
+        # Column → how problems name it, where the file's header differs: ``日期 (date)``.
+        self.shown: dict[str, str] = {}
 
     def __bool__(self) -> bool:
         return self.total > 0
@@ -54,7 +56,8 @@ class ProblemLog:
         if row == self.refused_row and column in self.refused_columns:
             return
         self.total += 1
-        problem = Problem(file=self.file, row=row, path=column, message=message)
+        problem = Problem(file=self.file, row=row, path=self.shown.get(column, column),
+                          message=message)
         item = (row or 0, self.order.get(column, len(self.order)), self.total, problem)
         if len(self.kept) < LISTED:
             heapq.heappush(self.kept, _Reversed(item))
@@ -69,8 +72,9 @@ class ProblemLog:
             self.refused_row, self.refused_columns = row, set()
         self.refused_columns.add(column)
 
-    def cell(self, row: int, column: str, expected: str, value) -> None:
-        self.add(row, column, expected_got(expected, value))
+    def cell(self, row: int, column: str, expected: str, value, note: str = "") -> None:
+        """A bad cell; ``note`` follows what was found (`` (not a calendar date)``)."""
+        self.add(row, column, expected_got(expected, value) + note)
 
     def add_counted(self, found: Iterable[tuple[int, str, str]], count: int) -> None:
         """Problems from a query listing at most ``LISTED`` of ``count``."""

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Iterator
 from xml.etree.ElementTree import ParseError
 
+from engine.imports.cells import DateTimeText
 from engine.imports.limits import (MAX_COMPRESSION_RATIO, MAX_DATA_BYTES, MAX_WHOLE_PART_BYTES,
                                    MAX_XLSX_COLUMNS, MAX_XLSX_PARTS, MAX_XLSX_ROWS,
                                    RATIO_FLOOR_BYTES, size_text)
@@ -44,7 +45,8 @@ def xlsx_text(value) -> str | None:
     if isinstance(value, dt.datetime):
         if value.time() == dt.time(0):
             return value.date().isoformat()
-        return value.isoformat(sep=" ")
+        # A date column takes its date; any other column its text.
+        return DateTimeText.of(value.isoformat(sep=" "), value.date().isoformat())
     if isinstance(value, (dt.date, dt.time)):
         return value.isoformat()
     if isinstance(value, float):
