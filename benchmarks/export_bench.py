@@ -65,7 +65,9 @@ def run_child(args: list[str], env: dict, stdout_path: Path | None = None) -> Ch
     """Run ``kamflow args`` to completion: wall and CPU (user + system) seconds, peak RSS."""
     with open(stdout_path or os.devnull, "wb") as out:
         started = time.perf_counter()
-        child = subprocess.Popen(KAMFLOW + args, env=env, stdout=out, stderr=subprocess.PIPE)
+        # cwd: ``python -c`` puts the working directory first on sys.path, before PYTHONPATH.
+        child = subprocess.Popen(KAMFLOW + args, env=env, stdout=out, stderr=subprocess.PIPE,
+                                 cwd=env["PYTHONPATH"])
         _, status, usage = os.wait4(child.pid, 0)
         wall = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)

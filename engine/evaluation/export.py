@@ -13,14 +13,12 @@ from __future__ import annotations
 
 import csv
 import datetime as dt
-import functools
 import json
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, TextIO
 
 from sqlalchemy import Connection, Engine, Text, cast, func, select
-from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import Session
 
 from engine.definitions.ruleset_specs import RulesetSpec, build_ruleset
@@ -31,7 +29,6 @@ from .stored import find_run
 from .vectors import number_text, value_text
 
 BATCH_ROWS = 5_000
-PG_MAX_ARGS = 90          # PostgreSQL functions take at most 100 arguments
 
 
 @dataclass(frozen=True)
@@ -84,37 +81,46 @@ def _stored_rows(connection: Connection, run_id: int, spec: RulesetSpec) -> Iter
                     _values_sql(connection.dialect.name, spec))
              .join(customers, customers.c.id == scores.c.customer_id)
              .where(scores.c.run_id == run_id).order_by(code))
+    paths = _value_paths(spec) if connection.dialect.name == "postgresql" else None
     result = connection.execution_options(yield_per=BATCH_ROWS).execute(query)
     for batch in result.partitions():
         # One json.loads per batch instead of one per row.
         values = json.loads("[" + ",".join(row[3] for row in batch) + "]")
         for (code_value, segment, effective, _), row_values in zip(batch, values):
+            if paths is not None:
+                row_values = _picked(row_values, paths)
             yield [code_value, segment, effective, *row_values]
 
 
-def _values_sql(dialect: str, spec: RulesetSpec):
-    """SQL giving, per score row, a JSON array of the axis scores, metric values and points
-    in export column order (null where absent): the database picks them out of the stored
-    JSON, so Python parses a short array instead of every stored detail."""
-    scores = CustomerScore.__table__.c
+def _picked(documents: list, paths) -> list:
+    """The values at ``paths`` of ``[axes, metrics]`` (None where absent)."""
+    return [documents[doc].get(key) if sub is None
+            else (documents[doc].get(key) or {}).get(sub) for doc, key, sub in paths]
+
+
+def _value_paths(spec: RulesetSpec) -> list[tuple[int, str, str | None]]:
+    """(document, key, sub-key) of each exported value: 0 is ``axes``, 1 ``metrics``."""
     scored = {item.metric for axis in spec.axes for item in axis.items}
     paths = [(0, axis.id, None) for axis in spec.axes]
     for metric in spec.metrics:
         paths.append((1, metric.id, "value"))
         if metric.id in scored:
             paths.append((1, metric.id, "points"))
-    if dialect == "postgresql":
-        documents = (cast(scores.axes, JSONB), cast(scores.metrics, JSONB))
-        picks = [documents[doc][key] if sub is None else documents[doc][key][sub]
-                 for doc, key, sub in paths]
-        arrays = [func.jsonb_build_array(*picks[start:start + PG_MAX_ARGS])
-                  for start in range(0, len(picks), PG_MAX_ARGS)] or [func.jsonb_build_array()]
-        return cast(functools.reduce(lambda a, b: a.op("||")(b), arrays), Text)
-    # SQLite: one parse of both documents, one multi-path json_extract (an array: an axis
-    # has at least one scored metric, so there are always three paths or more).
+    return paths
+
+
+def _values_sql(dialect: str, spec: RulesetSpec):
+    """SQL giving, per score row, the JSON text Python parses: on SQLite an array of the
+    axis scores, metric values and points in export column order (null where absent),
+    picked out by one multi-path ``json_extract`` (an axis has at least one scored metric,
+    so there are always three paths or more); on PostgreSQL ``[axes, metrics]``, picked in
+    Python (a ``json`` operator re-parses or re-casts its document every time it is used)."""
+    scores = CustomerScore.__table__.c
     both = "[" + cast(scores.axes, Text) + "," + cast(scores.metrics, Text) + "]"
+    if dialect == "postgresql":
+        return both
     return func.json_extract(both, *[f'$[{doc}]."{key}"' + (f'."{sub}"' if sub else "")
-                                     for doc, key, sub in paths], type_=Text)
+                                     for doc, key, sub in _value_paths(spec)], type_=Text)
 
 
 def cell_text(value: Any) -> str:
