@@ -9,6 +9,7 @@ import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
 
+from engine.errors import InvalidInput
 from engine.imports import ImportRejected, import_file
 from engine.imports.headers import TABLE, accepted_names, table_problems
 from engine.imports.importer import ImportReport
@@ -186,3 +187,131 @@ def test_a_label_of_two_fields_is_ambiguous(clinics, tmp_path):
     assert rejected(clinics, "customers", path) == [
         "row 1: 规模: expected a header naming one field, got '规模', the label of form fields "
         "scale and size (name the column by the field's key)"]
+
+
+# --- --columns MAPPING.yaml ------------------------------------------------------------------
+
+ERP = DATA / "erp"
+BAD = DATA / "bad"
+
+
+def test_a_mapping_names_an_exports_own_headers(run, initialized):
+    load_good(initialized, "orders")
+    result = run("import", "orders", ERP / "orders_export.csv", "--columns",
+                 ERP / "orders_columns.yaml")
+    rows = len(read_csv(GOOD / "orders.csv")) - 1
+    assert (result.exit_code, result.output) == (
+        0, f"orders_export.csv (orders, read as UTF-8): {rows} rows read, 0 added, 0 changed, "
+           f"{rows} unchanged\n")
+
+
+def test_without_the_mapping_the_export_is_refused(initialized):
+    load_good(initialized, "customers", "products")
+    problems = rejected(initialized, "orders", ERP / "orders_export.csv")
+    assert "row 1: 终端代码: unknown column '终端代码' (did you mean '终端编码', for customer?)" \
+        in problems
+
+
+def test_a_mapping_may_name_a_form_field(initialized, session, tmp_path):
+    load_good(initialized, "users")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("code: 医院编码\nname: 医院名称\nbeds: 开放床位\n", encoding="utf-8")
+    path = write_csv(tmp_path / "c.csv", [["医院编码", "医院名称", "类型", "医院等级", "开放床位"],
+                                          ["H900", "某医院", "hospital", "3A", "x"]])
+    assert rejected(initialized, "customers", path, columns=mapping) == [
+        "row 2: 开放床位 (beds): expected an integer, got 'x'"]
+
+
+def test_a_mapped_header_missing_from_the_file_is_named(initialized, tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("code: 物料号\n", encoding="utf-8")
+    path = write_csv(tmp_path / "p.csv", [["物料编号", "品名"], ["P1", "a"]])
+    assert rejected(initialized, "products", path, columns=mapping) == [
+        "row 1: code: expected a column 'code' ('物料号', as m.yaml maps it) in the header row, "
+        "got none",
+        "row 1: 物料编号: unknown column '物料编号' (did you mean '物料号', for code?)"]
+
+
+@pytest.mark.parametrize("name, problems", [
+    ("columns_unknown_column.yaml", [
+        "columns_unknown_column.yaml:4:1: $.product: expected a column of orders (order_id, "
+        "customer, date, product_code, quantity, amount, cost), got 'product' (did you mean "
+        "'product_code'?)"]),
+    ("columns_header_twice.yaml", [
+        "columns_header_twice.yaml:7:7: $.cost: expected a header mapped once, got '价税合计' "
+        "again (mapped to amount)"]),
+    ("columns_not_a_mapping.yaml", [
+        "columns_not_a_mapping.yaml:1:1: expected a mapping of column to header "
+        "(order_id: 单据编号), got a list"]),
+    ("columns_yaml_problem.yaml", [
+        "columns_yaml_problem.yaml:3:5: malformed YAML: while parsing a flow sequence "
+        "expected ',' or ']', but got ':'"]),
+    ("columns_duplicate_key.yaml", [
+        "columns_duplicate_key.yaml:3:1: $.customer: duplicate key 'customer'"]),
+    ("columns_not_text.yaml", [
+        "columns_not_text.yaml:3:7: $.date: expected the header of date as text, got 2024 "
+        "(a number to YAML; quote it)",
+        "columns_not_text.yaml:4:14: $.product_code: expected the header of product_code as "
+        "text, got nothing",
+        "columns_not_text.yaml:5:9: $.amount: expected the header of amount as text, got true "
+        "(a boolean to YAML; quote it)"]),
+])
+def test_a_bad_mapping_is_refused_and_nothing_imported(run, initialized, name, problems):
+    load_good(initialized, "customers", "products")
+    before = snapshot(initialized)
+    result = run("import", "orders", ERP / "orders_export.csv", "--columns", BAD / name)
+    assert result.exit_code == 1
+    count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+    assert result.stderr.splitlines() == [f"column mapping {name} rejected, {count}:",
+                                          *[f"  {p}" for p in problems]]
+    assert snapshot(initialized) == before
+
+
+def test_a_mapping_file_that_is_not_utf8_is_refused(initialized, tmp_path):
+    mapping = tmp_path / "m.yaml"
+    mapping.write_bytes("code: 物料号\n".encode("gbk"))
+    with pytest.raises(InvalidInput) as caught:
+        import_file(initialized, "products", GOOD / "products.csv", columns=mapping)
+    assert [str(p) for p in caught.value.problems] == [
+        "m.yaml: expected UTF-8 text, got a byte that is not UTF-8 at offset 6"]
+
+
+# --- the table and the help ---------------------------------------------------------------------
+
+def test_the_shipped_table_is_consistent_and_covers_every_kind():
+    assert table_problems(yaml.safe_load(TABLE.read_text(encoding="utf-8"))) == []
+    assert list(accepted_names()) == list(KIND_ORDER)
+    assert accepted_names()["orders"]["order_id"][:2] == ("订单号", "单据编号")
+
+
+def test_a_bad_table_is_told_what_is_wrong():
+    assert table_problems({"doctors": {}, "products": {"code": ["sku"], "name": ["SKU", "Code"],
+                                                        "price": ["单价"], "is_new": "新品"}}) == [
+        "doctors: not an import kind (users, products, customers, orders, payments, visits)",
+        "products.name: 'SKU' is also a name of code",
+        "products.name: 'Code' is column code's own name",
+        "products.price: not a column of products",
+        "products.is_new: expected a list of names"]
+
+
+def test_help_lists_kinds_columns_and_accepted_names(run):
+    result = run("import", "--help")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert "  --columns MAPPING.yaml          A YAML mapping of column to the header that" in lines
+    start = lines.index("  orders:")
+    assert lines[start:start + 9] == [
+        "  orders:",
+        "    order_id*      订单号, 单据编号, 订单编号, 单号, order_no",
+        "    customer*      客户编码, 客户代码, 终端编码, customer_code",
+        "    date*          日期, 订单日期, 下单日期, 单据日期",
+        "    product_code*  产品编码, 物料编码, 产品代码, 品号, sku",
+        "    quantity       数量, qty",
+        "    amount*        金额, 含税金额, 价税合计, 销售金额",
+        "    cost           成本, 成本金额",
+        ""]
+    for kind, columns in accepted_names().items():
+        assert f"  {kind}:" in lines
+        for column, names in columns.items():
+            assert any(line.split()[0].rstrip("*") == column and line.endswith(", ".join(names))
+                       for line in lines if line.startswith("    ")), (kind, column)
