@@ -14,6 +14,7 @@ notifications). Medians go to a Markdown table (``--output``).
 from __future__ import annotations
 
 import argparse
+import cProfile
 import datetime as dt
 import os
 import platform
@@ -126,13 +127,21 @@ def reset(engine) -> None:
         connection.execute(text("VACUUM ANALYZE"))
 
 
-def time_once(engine, run_id: int) -> tuple[float, float, int]:
+def time_once(engine, run_id: int, profile: Path | None = None) -> tuple[float, float, int]:
     """(wall seconds, CPU seconds of this process, tasks created) of one first classification.
 
     CPU time includes SQLite's work (in-process) but not PostgreSQL's (a server process).
+    With ``profile``, the run goes under cProfile (CPU-time clock) and its statistics are
+    written there (``python -m pstats`` reads them); the times then include the profiler's cost.
     """
+    profiler = cProfile.Profile(time.process_time) if profile else None
     started, cpu = time.perf_counter(), time.process_time()
+    if profiler:
+        profiler.enable()
     report = apply_run(engine, run_id)
+    if profiler:
+        profiler.disable()
+        profiler.dump_stats(str(profile))
     elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     with engine.connect() as connection:
         stored = connection.scalar(select(func.count()).select_from(Task))
@@ -140,7 +149,8 @@ def time_once(engine, run_id: int) -> tuple[float, float, int]:
     return elapsed, cpu, report.created
 
 
-def bench_backend(backend: str, customers: int, repeat: int, server: str) -> dict:
+def bench_backend(backend: str, customers: int, repeat: int, server: str,
+                  profile: Path | None = None) -> dict:
     folder = Path(tempfile.mkdtemp(prefix="kamflow_wf_bench_"))
     os.environ["KAMFLOW_INSTANCE_PATH"] = str(folder)
     if backend == "sqlite":
@@ -160,7 +170,8 @@ def bench_backend(backend: str, customers: int, repeat: int, server: str) -> dic
         times, cpus, created = [], [], 0
         for _ in range(repeat):
             engine = _fresh(engine, pristine, folder)
-            elapsed, cpu, created = time_once(engine, run_id)
+            target = profile and profile.with_name(f"{profile.stem}.{backend}{profile.suffix}")
+            elapsed, cpu, created = time_once(engine, run_id, target)
             times.append(elapsed)
             cpus.append(cpu)
             print(f"{backend}: {customers} customers, {created} tasks in {elapsed:.2f} s "
@@ -238,9 +249,12 @@ def main(argv=None) -> None:
     parser.add_argument("--server", default=os.environ.get("KAMFLOW_BENCH_SERVER",
                                                            DEFAULT_SERVER))
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--profile", type=Path, help="write cProfile statistics of each "
+                        "repetition to PROFILE with the backend's name before its suffix")
     args = parser.parse_args(argv)
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
-    results = [bench_backend(b, args.customers, args.repeat, args.server) for b in backends]
+    results = [bench_backend(b, args.customers, args.repeat, args.server, args.profile)
+               for b in backends]
     table = markdown(results, "python " + " ".join(sys.argv))
     print(table)
     if args.output:

@@ -1,9 +1,12 @@
-"""A workflow definition's state machine: one ``transitions.Machine``, a model per customer.
+"""A workflow definition's state machine: one ``transitions.Machine`` per workflow.
 
-The states are ``unclassified`` plus the ruleset's segments. Every state can move to every other
-one through the single trigger ``reclassify``; a customer's model carries the state it is
-heading to. The callbacks a move runs come from a registry the caller passes in, named by the
-steps below: never from strings in a definition.
+The states are ``unclassified`` plus the ruleset's segments. Every state can move to every
+other one; there is one event per destination (``reclassify:<state>``), so a move finds its
+single transition without testing a condition per candidate. A customer's position is not
+bound to the machine: the destination's event is triggered with the position as its model,
+which runs the transition (state change and callbacks) without ``add_model``/``remove_model``
+per customer. The callbacks a move runs come from a registry the caller passes in, named by
+the steps below: never from strings in a definition.
 """
 from __future__ import annotations
 
@@ -13,7 +16,7 @@ from transitions import EventData, Machine
 
 from engine.models import UNCLASSIFIED
 
-TRIGGER = "reclassify"
+TRIGGER = "reclassify"   # the events are "reclassify:<destination>"
 # The steps of a move, in the order SPEC §3.4 fixes: cancellations before the state changes,
 # then the on_transition tasks, the on_enter tasks, and the record of the new state.
 BEFORE_STEPS = ("cancel_recurring",)
@@ -39,11 +42,9 @@ def machine_states(segments: Iterable[str], *seen: Iterable[str]) -> list[str]:
     return states + extra
 
 
-def _heading_to(state: str) -> Callable[[EventData], bool]:
-    def condition(event: EventData) -> bool:
-        return event.model.target == state
-
-    return condition
+def trigger_name(destination: str) -> str:
+    """The event that moves a position to ``destination``."""
+    return f"{TRIGGER}:{destination}"
 
 
 def _resolve(registry: Mapping[str, MoveCallback], names: tuple[str, ...]) -> list[MoveCallback]:
@@ -55,12 +56,11 @@ def _resolve(registry: Mapping[str, MoveCallback], names: tuple[str, ...]) -> li
 
 
 class _PositionMachine(Machine):
-    """A ``Machine`` that binds only the triggers to its models.
+    """A ``Machine`` that binds nothing to a model added to it.
 
-    ``Machine`` also gives each model an ``is_<state>`` helper per state and looks on it for
-    ``on_enter_<state>``/``on_exit_<state>`` methods. A position needs neither, and binding
-    them was a tenth of a first classification of 100,000 customers. (The hierarchical
-    machine of ``transitions.extensions`` overrides the same hook.)
+    ``Machine`` gives each model an ``is_<state>`` helper per state and looks on it for
+    ``on_enter_<state>``/``on_exit_<state>`` methods; a position needs neither. (The
+    hierarchical machine of ``transitions.extensions`` overrides the same hook.)
     """
 
     def _add_model_to_state(self, state, model) -> None:
@@ -68,21 +68,23 @@ class _PositionMachine(Machine):
 
 
 class SegmentMachine:
-    """One workflow definition's machine; customers are added as models for their move."""
+    """One workflow definition's machine; each customer's position is moved through it."""
 
     def __init__(self, states: list[str], callbacks: Mapping[str, MoveCallback]):
         before, after = _resolve(callbacks, BEFORE_STEPS), _resolve(callbacks, AFTER_STEPS)
-        transitions = [{"trigger": TRIGGER, "source": [s for s in states if s != dest],
-                        "dest": dest, "conditions": [_heading_to(dest)],
-                        "before": before, "after": after} for dest in states]
+        transitions = [{"trigger": trigger_name(dest), "source": [s for s in states if s != dest],
+                        "dest": dest, "before": before, "after": after} for dest in states]
         self.machine = _PositionMachine(model=None, states=states, initial=UNCLASSIFIED,
                                         transitions=transitions, auto_transitions=False,
                                         send_event=True)
+        self.events = {dest: self.machine.events[trigger_name(dest)] for dest in states}
 
     def move(self, position: CustomerPosition) -> None:
         """Take ``position`` from its state to its target, running every step's callbacks."""
-        self.machine.add_model(position, initial=position.state)
         try:
-            position.trigger(TRIGGER)
-        finally:
-            self.machine.remove_model(position)
+            event = self.events[position.target]
+        except KeyError:
+            raise LookupError(f"{position.target!r} is not a state of this workflow; states: "
+                              f"{', '.join(self.events)}") from None
+        if not event.trigger(position):
+            raise RuntimeError(f"no move from {position.state!r} to {position.target!r}")
