@@ -315,3 +315,10 @@ def test_help_lists_kinds_columns_and_accepted_names(run):
         for column, names in columns.items():
             assert any(line.split()[0].rstrip("*") == column and line.endswith(", ".join(names))
                        for line in lines if line.startswith("    ")), (kind, column)
+
+
+def test_the_docs_table_is_the_shipped_one():
+    page = (DATA.parent.parent.parent / "docs" / "imports.md").read_text(encoding="utf-8")
+    for kind, columns in accepted_names().items():
+        for column, names in columns.items():
+            assert f"| `{kind}` | `{column}` | {', '.join(names)} |" in page, (kind, column)
