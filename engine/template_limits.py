@@ -186,9 +186,14 @@ def counted_output(value: Any) -> Any:
         return value  # compile time: a constant, as long as the template at most
     text = value if isinstance(value, str) else str(value)
     budget.produced += len(text)
-    if budget.produced > MAX_PRODUCED:
-        raise TemplateLimitError(f"wrote more than {MAX_PRODUCED} characters")
+    check_produced(budget.produced)
     return text
+
+
+def check_produced(produced: int) -> None:
+    """Refuse a render that has written more than MAX_PRODUCED characters."""
+    if produced > MAX_PRODUCED:
+        raise TemplateLimitError(f"wrote more than {MAX_PRODUCED} characters")
 
 
 def counted(function: Callable) -> Callable:
