@@ -65,11 +65,12 @@ def csrf_token(client, path: str = "/login") -> str:
     return match.group(1)
 
 
-def sign_in(client, username: str, password: str = PASSWORD, next_: str = "", **headers):
+def sign_in(client, username: str, password: str = PASSWORD, next_: str = "",
+            address: str = "127.0.0.1", **headers):
     token = csrf_token(client)
     return client.post("/login", data={"csrf_token": token, "username": username,
                                        "password": password, "next": next_},
-                       headers=headers)
+                       headers=headers, environ_base={"REMOTE_ADDR": address})
 
 
 def post_form(client, path: str, data: dict, page: str = "/"):
