@@ -88,25 +88,32 @@ class TableQuery:
         self.table, self.columns, self.as_of = table, list(columns), as_of
         self.source = FactSource(table, as_of)
         self.windows = sorted({c.window for c in self.columns})
+        self.scanned = Window(min(w.start for w in self.windows),
+                              max(w.end for w in self.windows))
 
     def select(self, scope: Select) -> Select:
         """The query; ``scope`` selects the ids of the customers in scope."""
         source, outputs = self.source, []
         for column in self.columns:
             outputs.extend(self._aggregates(column))
-        start = min(w.start for w in self.windows)
-        end = max(w.end for w in self.windows)
         return (source.select_from(source.customer_id, *outputs)
-                .where(source.day >= literal(start, Date), source.day < literal(end, Date),
+                .where(source.day >= literal(self.scanned.start, Date),
+                       source.day < literal(self.scanned.end, Date),
                        source.customer_id.in_(scope))
                 .group_by(source.customer_id))
 
+    def window_bounds(self, window: Window) -> list[ColumnElement]:
+        """The tests keeping a scanned row to ``window``: a bound the scanned range already
+        enforces is left out (each test is evaluated once per row and aggregate)."""
+        day, bounds = self.source.day, []
+        if window.start > self.scanned.start:
+            bounds.append(day >= literal(window.start, Date))
+        if window.end < self.scanned.end:
+            bounds.append(day < literal(window.end, Date))
+        return bounds
+
     def _condition(self, column: AggregateColumn) -> ColumnElement | None:
-        parts = []
-        if len(self.windows) > 1:
-            day = self.source.day
-            parts += [day >= literal(column.window.start, Date),
-                      day < literal(column.window.end, Date)]
+        parts = self.window_bounds(column.window)
         if column.metric.where:
             where = compile_sql(parse(column.metric.where), fact_env(self.table),
                                 self.source.column)
