@@ -87,6 +87,8 @@ class WorkflowApplication:
         self.assigners = {t.id: TemplateAssigner(t.assignee, staff, counts) for t in spec.tasks}
         self.renderer = TitleRenderer(spec.tasks)
         self.plans: dict[tuple[str, str], MovePlan] = {}
+        self.template_rows: dict[str, dict[str, Any]] = {}
+        self.labels: dict[tuple[str, str | None], str] = {}
         self.outcome = WorkflowOutcome(spec.id, spec.version_id)
         self.writes = BatchWrites()
 
@@ -171,26 +173,36 @@ class WorkflowApplication:
             assignee = self.assigners[template_id].resolve(mover.customer["owner_id"])
             if assignee is not None:
                 self.counts[assignee.id] += 1
-            self.writes.tasks.append(self._task_row(data, template, assignee))
+            self.writes.tasks.append(self._task_row(data, template_id, assignee))
             if template.recurring:
                 data.open_templates.add(template_id)
             self.outcome.count_task(plan.target, assignee.username if assignee else None)
 
-    def _task_row(self, data: MoveData, template: TaskTemplate, assignee) -> dict[str, Any]:
+    def _task_row(self, data: MoveData, template_id: str, assignee) -> dict[str, Any]:
         mover, plan = data.mover, data.plan
-        title = self.renderer.render(template.id, **self._title_context(data))
-        days = template.every_days if template.recurring else (template.due_in_days or 0)
-        return {
-            "workflow_id": self.spec.id, "workflow_version_id": self.spec.version_id,
-            "customer_id": mover.customer_id, "run_id": self.run.id, "template": template.id,
-            "segment": plan.target, "previous_segment": plan.source, "title": title,
-            "kind": template.kind, "channel": template.channel, "priority": template.priority,
-            "recurring": template.recurring, "every_days": template.every_days,
-            "assignee_id": assignee.id if assignee else None, "status": "open",
-            "due_date": self.run.start_date + dt.timedelta(days=days),
-            "created_at": self.run.now,
-            "idempotency_key": run_task_key(self.run.id, self.spec.id, mover.customer_id,
-                                            template.id)}
+        row = self._template_row(template_id).copy()
+        row.update(customer_id=mover.customer_id, segment=plan.target,
+                   previous_segment=plan.source,
+                   title=self.renderer.render(template_id, **self._title_context(data)),
+                   assignee_id=assignee.id if assignee else None,
+                   idempotency_key=run_task_key(self.run.id, self.spec.id, mover.customer_id,
+                                                template_id))
+        return row
+
+    def _template_row(self, template_id: str) -> dict[str, Any]:
+        """The columns of a task row that depend only on its template (and the run)."""
+        row = self.template_rows.get(template_id)
+        if row is None:
+            template = self.templates[template_id]
+            days = template.every_days if template.recurring else (template.due_in_days or 0)
+            row = self.template_rows[template_id] = {
+                "workflow_id": self.spec.id, "workflow_version_id": self.spec.version_id,
+                "run_id": self.run.id, "template": template.id, "kind": template.kind,
+                "channel": template.channel, "priority": template.priority,
+                "recurring": template.recurring, "every_days": template.every_days,
+                "status": "open", "due_date": self.run.start_date + dt.timedelta(days=days),
+                "created_at": self.run.now}
+        return row
 
     def _title_context(self, data: MoveData) -> dict[str, Any]:
         if data.title_context is None:
@@ -206,13 +218,20 @@ class WorkflowApplication:
         owner = owner if owner is not None and owner.active else None   # else: the admins
         locale = owner.locale if owner else None
         text = subject(SEGMENT_CHANGED, locale, customer=mover.customer["name"],
-                       code=mover.customer["code"], source=self.run.label(plan.source, locale),
-                       target=self.run.label(plan.target, locale))
+                       code=mover.customer["code"], source=self._label(plan.source, locale),
+                       target=self._label(plan.target, locale))
         payload = {"workflow_id": self.spec.id, "run_id": self.run.id,
                    "customer_id": mover.customer_id, "customer_code": mover.customer["code"],
                    "from": plan.source, "to": plan.target}
         return notification(owner.id if owner else None, SEGMENT_CHANGED, text, payload,
                             self.run.now)
+
+
+    def _label(self, segment: str, locale: str | None) -> str:
+        key = (segment, locale)
+        if key not in self.labels:
+            self.labels[key] = self.run.label(segment, locale)
+        return self.labels[key]
 
 
 def run_task_key(run_id: int, workflow_id: str, customer_id: int, template_id: str) -> str:

@@ -25,11 +25,16 @@ STAGED = "kamflow_staged"     # prefix of the temporary tables rows with a key a
 
 def _processed(connection: Connection, table: Table, columns: Sequence[str],
                rows: list[dict[str, Any]]) -> list[tuple]:
-    """Each row as a tuple of ``columns`` with the columns' bind processors applied."""
+    """Each row as a tuple of ``columns`` with the columns' bind processors applied.
+
+    A value object met again in a column (the run's timestamp on every row, a due date
+    shared by a template's tasks) is processed once: the processors are pure functions.
+    """
     dialect = connection.dialect
     processors: list[Callable | None] = [
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
-    steps = [(index, process) for index, process in enumerate(processors) if process]
+    steps = [(index, _once_per_object(process))
+             for index, process in enumerate(processors) if process]
     out = []
     for row in rows:
         values = [row.get(name) for name in columns]
@@ -37,6 +42,24 @@ def _processed(connection: Connection, table: Table, columns: Sequence[str],
             values[index] = process(values[index])
         out.append(tuple(values))
     return out
+
+
+def _once_per_object(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """``process`` remembering its result for the last few objects it was given (by
+    identity: an equal but distinct object, a naive and an aware time say, is processed)."""
+    seen: dict[int, tuple[Any, Any]] = {}
+
+    def processed(value: Any) -> Any:
+        known = seen.get(id(value))
+        if known is not None and known[0] is value:
+            return known[1]
+        result = process(value)
+        if len(seen) >= 64:
+            seen.clear()
+        seen[id(value)] = (value, result)   # the value is kept, so its id is not reused
+        return result
+
+    return processed
 
 
 def _columns(table: Table, rows: list[dict[str, Any]]) -> list[str]:
