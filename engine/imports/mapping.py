@@ -74,8 +74,9 @@ def read_mapping(path: Path) -> ColumnMapping:
         raise empty.rejection(parsed.problems)
     mapping = ColumnMapping(name, {}, parsed.lines)
     if not isinstance(parsed.content, dict):
-        raise mapping.rejection([mapping.problem(None, f"expected a mapping of column to header "
-                                                       f"({EXAMPLE}), got {_kind_of(parsed.content)}")])
+        found = _kind_of(parsed.content)
+        raise mapping.rejection([mapping.problem(
+            None, f"expected a mapping of column to header ({EXAMPLE}), got {found}")])
     problems: list[Problem] = []
     claimed: dict[str, str] = {}
     for column, header in parsed.content.items():
