@@ -73,7 +73,7 @@ def test_an_evaluation_during_a_long_import(company, backend):
         assert run(engine, "evaluate").returncode == 0
     imported = finish(importing)
     assert imported.returncode == 0, imported.stderr
-    assert f"{ORDER_LINES} rows read, {ORDER_LINES} added" in imported.stdout
+    assert f"{ORDER_LINES:,} rows read, {ORDER_LINES:,} added" in imported.stdout
     assert run(engine, "evaluate").returncode == 0
 
 

@@ -29,6 +29,7 @@ from engine.imports.problems import ProblemLog, expected_found
 from engine.imports.reading import (HEADER_ROW, ReadError, RefusedCell, RefusedRow, Table,
                                     open_table)
 from engine.imports.staging import BatchWriter, Stage
+from engine.statistics import refresh_statistics
 from engine.text import counted
 
 BATCH_ROWS = 10_000
@@ -91,6 +92,9 @@ def import_file(engine: Engine, kind: str, path, *, dry_run: bool = False,
                     transaction.rollback()
                     return report
                 stage.finish_merging()
+                if report.added or report.changed:
+                    # The evaluation's aggregates are planned from these statistics.
+                    refresh_statistics(connection, [spec.table.name])
                 _audit(connection, report, path, actor)
             return report
         finally:
