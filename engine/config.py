@@ -24,6 +24,8 @@ class Settings:
     secret_key: str | None = None
     # How long a command waits for another's write lock on SQLite before it gives up.
     busy_timeout: float = 30.0
+    # The language of titles and messages for users who have not chosen one.
+    default_locale: str = "zh"
     instance: Path = field(default_factory=instance_path)
     extra: dict = field(default_factory=dict)
 
@@ -65,6 +67,7 @@ def load_settings(**overrides) -> Settings:
         timezone=pick("TIMEZONE", "Asia/Shanghai"),
         secret_key=pick("SECRET_KEY"),
         busy_timeout=_seconds("BUSY_TIMEOUT_SECONDS", pick("BUSY_TIMEOUT_SECONDS", 30.0)),
+        default_locale=pick("DEFAULT_LOCALE", "zh"),
         instance=folder,
         extra=from_file,
     )

@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 DEFAULT_LOCALES = ("en", "zh")
+# The language of the product's own text where nobody chose one (settings: DEFAULT_LOCALE).
+DEFAULT_LOCALE = "zh"
 
 
 def pick_text(text, locale: str | None = None) -> str:

@@ -48,21 +48,23 @@ def tasks():
               help="Only open or in-progress tasks due before today.")
 @click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
               default="table", show_default=True)
-@click.option("--locale", help="Language of the titles (default: English, else Chinese).")
+@click.option("--locale", help="Language of the titles (default: each assignee's locale, else "
+                               "KAMFLOW_DEFAULT_LOCALE, zh).")
 @pass_context
 @reports_errors
 def list_command(ctx, assignee, status, overdue, output_format, locale):
     """List tasks with id, customer, workflow, template, segments, title, kind, assignee,
     status and due date."""
+    languages = dict(locale=locale, default_locale=ctx.settings.default_locale)
     with ctx.engine.connect() as connection:
         listing = select_tasks(connection, assignee=assignee, status=status,
                                overdue_on=local_today() if overdue else None)
         if output_format == "csv":
-            write_csv(connection, listing, sys.stdout, locale=locale)
+            write_csv(connection, listing, sys.stdout, **languages)
         elif output_format == "json":
-            write_json(stream_tasks(connection, listing, locale=locale), sys.stdout)
+            write_json(stream_tasks(connection, listing, **languages), sys.stdout)
         else:
-            rows = list(stream_tasks(connection, listing, locale=locale))
+            rows = list(stream_tasks(connection, listing, **languages))
     if output_format != "table":
         sys.stdout.flush()
         return

@@ -11,13 +11,13 @@ import json
 from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, TextIO
 
-from sqlalchemy import Connection, Select, String, case, func, select, type_coerce
+from sqlalchemy import Connection, Select, String, case, func, literal, select, type_coerce
 
 from engine.errors import NotFound
 from engine.spreadsheet import lf_csv_writer, sql_text_cell
 from engine.models import TASK_STATUSES, Customer, Task, User
 from engine.tasks.assignees import OPEN_STATUSES
-from engine.text import DEFAULT_LOCALES, pick_text
+from engine.text import DEFAULT_LOCALE, DEFAULT_LOCALES, pick_text
 
 LIST_FIELDS = ("id", "customer_code", "workflow", "template", "segment", "previous_segment",
                "title", "kind", "recurring", "assignee", "status", "due_date", "run_id")
@@ -65,63 +65,85 @@ def _stream(connection: Connection, query: Select):
     return connection.execution_options(yield_per=BATCH_ROWS).execute(query)
 
 
-def stream_tasks(connection: Connection, listing: TaskListing, locale: str | None = None
-                 ) -> Iterator[tuple]:
-    """The listing's rows as tuples of ``LIST_FIELDS`` (the title in ``locale``), read
-    ``BATCH_ROWS`` at a time."""
+def stream_tasks(connection: Connection, listing: TaskListing, locale: str | None = None,
+                 default_locale: str = DEFAULT_LOCALE) -> Iterator[tuple]:
+    """The listing's rows as tuples of ``LIST_FIELDS``, read ``BATCH_ROWS`` at a time. Titles
+    are in ``locale`` when one is asked for, else in the assignee's locale, else in
+    ``default_locale`` (the configured one)."""
     tasks = TASKS.c
     query = _query(listing, [tasks.id, CUSTOMERS.c.code, tasks.workflow_id, tasks.template,
                              tasks.segment, tasks.previous_segment, tasks.title, tasks.kind,
                              tasks.recurring, ASSIGNEES.c.username, tasks.status,
-                             tasks.due_date, tasks.run_id])
+                             tasks.due_date, tasks.run_id, ASSIGNEES.c.locale])
     for row in _stream(connection, query):
-        row = tuple(row)
-        yield row[:TITLE] + (pick_text(row[TITLE], locale),) + row[TITLE + 1:]
+        *row, reader = tuple(row)
+        title = _pick_title(row[TITLE], locale, reader, default_locale)
+        yield tuple(row[:TITLE]) + (title,) + tuple(row[TITLE + 1:])
+
+
+def _pick_title(title, locale: str | None, reader: str | None, default_locale: str) -> str:
+    if locale is not None:
+        return pick_text(title, locale)
+    if isinstance(title, dict) and reader in title:
+        return title[reader]
+    return pick_text(title, default_locale)
 
 
 def list_tasks(connection: Connection, assignee: str | None = None, status: str | None = None,
-               overdue_on: dt.date | None = None, locale: str | None = None
-               ) -> list[dict[str, Any]]:
+               overdue_on: dt.date | None = None, locale: str | None = None,
+               default_locale: str = DEFAULT_LOCALE) -> list[dict[str, Any]]:
     """Every row of the listing as a dict of ``LIST_FIELDS`` (for small listings)."""
     listing = select_tasks(connection, assignee, status, overdue_on)
-    return [dict(zip(LIST_FIELDS, row)) for row in stream_tasks(connection, listing, locale)]
+    return [dict(zip(LIST_FIELDS, row))
+            for row in stream_tasks(connection, listing, locale, default_locale)]
 
 
 def write_csv(connection: Connection, listing: TaskListing, stream: TextIO,
-              locale: str | None = None) -> int:
+              locale: str | None = None, default_locale: str = DEFAULT_LOCALE) -> int:
     """The header and the listing's rows as CSV (LF line ends), each written as it is read;
     the row count. The database makes the cells (SPEC §7 text cells, ``true``/``false``,
     ``YYYY-MM-DD``, '' for null): Python only hands rows from the cursor to the writer."""
     writer = lf_csv_writer(stream)
     writer.writerow(LIST_FIELDS)
     count = 0
-    for partition in _stream(connection, _query(listing, _csv_columns(connection, locale))
-                             ).partitions():
+    columns = _csv_columns(connection, locale, default_locale)
+    for partition in _stream(connection, _query(listing, columns)).partitions():
         writer.writerows(partition)
         count += len(partition)
     return count
 
 
-def _csv_columns(connection: Connection, locale: str | None) -> list:
+def _csv_columns(connection: Connection, locale: str | None, default_locale: str) -> list:
     tasks = TASKS.c
+    title = title_sql(connection.dialect.name, locale, default_locale)
     texts = [CUSTOMERS.c.code, tasks.workflow_id, tasks.template, tasks.segment,
-             tasks.previous_segment, title_sql(connection.dialect.name, locale), tasks.kind]
+             tasks.previous_segment, title, tasks.kind]
     return [tasks.id, *map(sql_text_cell, texts),
             case((tasks.recurring, "true"), else_="false"),
             sql_text_cell(ASSIGNEES.c.username), sql_text_cell(tasks.status),
             iso_date_sql(connection.dialect.name, tasks.due_date), tasks.run_id]
 
 
-def title_sql(dialect: str, locale: str | None):
-    """SQL for :func:`engine.text.pick_text` of the title: ``locale``, else English, else
-    Chinese, else the first locale it has."""
+def title_sql(dialect: str, locale: str | None, default_locale: str = DEFAULT_LOCALE):
+    """SQL for the title as :func:`_pick_title` picks it: ``locale`` if given, else the
+    assignee's locale, else ``default_locale``; then English, Chinese, the first it has."""
     tasks = TASKS.c
-    picks = [tasks.title[candidate].as_string()
-             for candidate in dict.fromkeys([locale, *DEFAULT_LOCALES]) if candidate]
+    reader = [] if locale is not None else [_title_in(dialect, ASSIGNEES.c.locale)]
+    preferred = locale if locale is not None else default_locale
+    picks = reader + [tasks.title[candidate].as_string()
+                      for candidate in dict.fromkeys([preferred, *DEFAULT_LOCALES]) if candidate]
     each = "json_each_text" if dialect == "postgresql" else "json_each"
     locales = getattr(func, each)(tasks.title).table_valued("value")
     first = select(locales.c.value).limit(1).scalar_subquery()
     return func.coalesce(*picks, type_coerce(first, String))
+
+
+def _title_in(dialect: str, locale_column):
+    """The title's text in the locale a column names (null when it has none)."""
+    title = TASKS.c.title
+    if dialect == "postgresql":
+        return title.op("->>")(locale_column)
+    return func.json_extract(title, literal("$.") + func.json_quote(locale_column))
 
 
 def iso_date_sql(dialect: str, column):
