@@ -26,6 +26,13 @@ BATCH_SIZE = 20_000
 def _texts(values: np.ndarray, null: np.ndarray, format_one) -> np.ndarray:
     """``format_one`` of each distinct non-null value, 'null' elsewhere (an object array)."""
     present = ~null
+    if values.dtype == object:
+        # Text: a dict finds the distinct values without sorting Python objects.
+        found = values[present].tolist()
+        table_of = {value: format_one(value) for value in dict.fromkeys(found)}
+        texts = np.full(len(values), "null", dtype=object)
+        texts[present] = list(map(table_of.__getitem__, found))
+        return texts
     distinct, inverse = np.unique(values[present], return_inverse=True)
     table = np.empty(len(distinct) + 1, dtype=object)
     table[:-1] = list(map(format_one, distinct.tolist()))
