@@ -21,7 +21,7 @@ from engine.workflows.moves import MovePlan, plan_move
 from engine.workflows.report import WorkflowOutcome
 from engine.workflows.segment_machine import CustomerPosition, MoveCallback, SegmentMachine
 from engine.workflows.titles import TitleRenderer, customer_context
-from engine.workflows.writes import BatchWrites
+from engine.workflows.writes import BatchWrites, RunKeys
 
 
 @dataclass(frozen=True)
@@ -90,7 +90,8 @@ class WorkflowApplication:
         self.template_rows: dict[str, dict[str, Any]] = {}
         self.labels: dict[tuple[str, str | None], str] = {}
         self.outcome = WorkflowOutcome(spec.id, spec.version_id)
-        self.writes = BatchWrites()
+        self.keys = RunKeys(run.id, spec.id)
+        self.writes = BatchWrites(keys=self.keys)
 
     def callbacks(self) -> dict[str, MoveCallback]:
         """The registry the workflow's machine resolves its step names from."""
@@ -102,7 +103,7 @@ class WorkflowApplication:
     def move_batch(self, machine: SegmentMachine, movers: Iterable[Mover],
                    open_occurrences: Mapping[int, list[OpenOccurrence]]) -> BatchWrites:
         """Move each customer (in the given order) and return what the batch writes."""
-        self.writes = BatchWrites()
+        self.writes = BatchWrites(keys=self.keys)
         for mover in movers:
             data = MoveData(mover, self._plan(mover.state, mover.target),
                             open_occurrences.get(mover.customer_id, []))

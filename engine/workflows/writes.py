@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Connection, Table, bindparam, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from engine.models import Notification, Task, WorkflowState
 
@@ -113,9 +113,33 @@ def cancel_statement():
                     cancel_reason=bindparam("reason")))
 
 
+class RunKeys:
+    """Whether the tasks of a (run, workflow) can be inserted without looking for their keys.
+
+    A task's key names its run, workflow, customer and template, and an application creates
+    each (customer, template) once per run. So when the (run, workflow) has no task yet as
+    the application starts writing (asked once, under the ruleset's lock that every writer of
+    the run holds), none of its keys can be taken and its tasks go straight into the table; a
+    key taken after all would fail the insert, never be skipped silently.
+    """
+
+    def __init__(self, run_id: int, workflow_id: str):
+        self.run_id, self.workflow_id = run_id, workflow_id
+        self.fresh: bool | None = None
+
+    def all_fresh(self, connection: Connection) -> bool:
+        if self.fresh is None:
+            taken = connection.scalar(select(tasks_table.c.id).where(
+                tasks_table.c.run_id == self.run_id,
+                tasks_table.c.workflow_id == self.workflow_id).limit(1))
+            self.fresh = taken is None
+        return self.fresh
+
+
 @dataclass
 class BatchWrites:
-    """Everything a batch of moves changes, written together by ``flush``."""
+    """Everything a batch of moves changes, written together by ``flush``; with ``keys``, its
+    tasks skip the key check while their (run, workflow) had no task when writing began."""
 
     cancelled: list[dict[str, Any]] = field(default_factory=list)
     rehomed: list[dict[str, Any]] = field(default_factory=list)
@@ -123,6 +147,7 @@ class BatchWrites:
     new_states: list[dict[str, Any]] = field(default_factory=list)
     changed_states: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    keys: RunKeys | None = None
 
     def flush(self, connection: Connection) -> None:
         if self.cancelled:
@@ -131,7 +156,9 @@ class BatchWrites:
             connection.execute(update(tasks_table)
                                .where(tasks_table.c.id == bindparam("task_id"))
                                .values(segment=bindparam("new_segment")), self.rehomed)
-        insert_rows(connection, tasks_table, self.tasks, conflict_key="idempotency_key")
+        fresh = bool(self.tasks) and self.keys is not None and self.keys.all_fresh(connection)
+        insert_rows(connection, tasks_table, self.tasks,
+                    conflict_key=None if fresh else "idempotency_key")
         insert_rows(connection, states_table, self.new_states)
         if self.changed_states:
             connection.execute(update(states_table)
