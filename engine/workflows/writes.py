@@ -14,6 +14,7 @@ from typing import Any, Callable, Sequence
 from sqlalchemy import Connection, Table, bindparam, select, update
 
 from engine.models import Notification, Task, WorkflowState
+from engine.workflows.write_behind import WriteBehind
 
 tasks_table = Task.__table__
 states_table = WorkflowState.__table__
@@ -139,7 +140,8 @@ class RunKeys:
 @dataclass
 class BatchWrites:
     """Everything a batch of moves changes, written together by ``flush``; with ``keys``, its
-    tasks skip the key check while their (run, workflow) had no task when writing began."""
+    tasks skip the key check while their (run, workflow) had no task when writing began; with
+    ``behind``, the batch is written on PostgreSQL while the caller goes on."""
 
     cancelled: list[dict[str, Any]] = field(default_factory=list)
     rehomed: list[dict[str, Any]] = field(default_factory=list)
@@ -148,8 +150,16 @@ class BatchWrites:
     changed_states: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
     keys: RunKeys | None = None
+    behind: WriteBehind | None = None
 
     def flush(self, connection: Connection) -> None:
+        """Write the batch: now, or behind the caller with ``behind`` (see write_behind)."""
+        if self.behind is None:
+            self.write(connection)
+        else:
+            self.behind.flush(self, connection)
+
+    def write(self, connection: Connection) -> None:
         if self.cancelled:
             connection.execute(cancel_statement(), self.cancelled)
         if self.rehomed:
