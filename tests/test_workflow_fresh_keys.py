@@ -49,3 +49,12 @@ def test_a_run_with_tasks_of_the_workflow_skips_taken_keys(engine, session):
                     keys=keys).flush(connection)
     assert keys.fresh is False and _keys(session) == ["a", "b", "c"]
     assert RunKeys(None, "other").all_fresh(session.connection()) is True
+
+
+def test_a_row_without_a_key_of_the_first_row_is_refused(engine, session):
+    from engine.workflows.writes import insert_rows, notifications_table
+
+    first = {"user_id": None, "kind": "k", "subject": "s", "body": "", "payload": {}}
+    with pytest.raises(KeyError, match="body"), engine.begin() as connection:
+        insert_rows(connection, notifications_table,
+                    [first, {k: v for k, v in first.items() if k != "body"}])

@@ -9,6 +9,7 @@ exactly what ``connection.execute(insert(table), rows)`` stores.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, Sequence
 
 from sqlalchemy import Connection, Table, bindparam, select, update
@@ -36,9 +37,10 @@ def _processed(connection: Connection, table: Table, columns: Sequence[str],
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     steps = [(index, _once_per_object(process))
              for index, process in enumerate(processors) if process]
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     out = []
     for row in rows:
-        values = [row.get(name) for name in columns]
+        values = list(pick(row))
         for index, process in steps:
             values[index] = process(values[index])
         out.append(tuple(values))
@@ -64,7 +66,8 @@ def _once_per_object(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _columns(table: Table, rows: list[dict[str, Any]]) -> list[str]:
-    """The table's columns that the rows give, in table order (every row has the same keys)."""
+    """The table's columns that the rows give, in table order (every row has the same keys:
+    one without a key the first row has is refused, naming the key)."""
     keys = set(rows[0])
     unknown = keys - set(table.c.keys())
     if unknown:
