@@ -12,7 +12,6 @@ from typing import Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, Select, and_, cast, select
-from sqlalchemy.dialects.postgresql import JSONB
 
 from engine.models import Customer, User
 
@@ -81,6 +80,9 @@ def _scoped_customers(applies_to: Sequence[str], dialect: str, core: set[str]):
     customers, users = Customer.__table__, User.__table__.alias("owner_user")
     document = customers.c.profile
     if dialect == "postgresql":
+        # Imported here: the PostgreSQL dialect's modules cost a SQLite command's start-up.
+        from sqlalchemy.dialects.postgresql import JSONB
+
         document = cast(document, JSONB)
     wanted = {"code", "type"} | core
     columns = [customers.c[column].label(key) for key, column in CORE_COLUMNS.items()
