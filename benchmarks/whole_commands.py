@@ -223,8 +223,8 @@ def counts(url: str) -> dict:
 def measure(backend: str, size: int, args) -> dict:
     workdir = Path(args.workdir)
     folder = csv_folder(workdir, size)
-    base = database_url(backend, f"kamflow_whole_{size}", workdir, args.server)
-    copy = database_url(backend, f"kamflow_whole_{size}_run", workdir, args.server)
+    base = database_url(backend, f"{args.prefix}_{size}", workdir, args.server)
+    copy = database_url(backend, f"{args.prefix}_{size}_run", workdir, args.server)
     steps = load(base, folder, not args.no_statistics)
     print(f"{backend} {size}: loaded {json.dumps({k: round(v, 1) for k, v in steps.items()})}",
           flush=True)
@@ -312,6 +312,8 @@ def main() -> None:
     parser.add_argument("--server", default=os.environ.get("KAMFLOW_BENCH_SERVER",
                                                            DEFAULT_SERVER))
     parser.add_argument("--workdir", default=str(ROOT / "instance" / "bench"))
+    parser.add_argument("--prefix", default="kamflow_whole",
+                        help="name of the databases (two benchmarks on one server differ)")
     parser.add_argument("--no-statistics", action="store_true")
     parser.add_argument("--keep", action="store_true", help="keep the databases afterwards")
     parser.add_argument("--output")

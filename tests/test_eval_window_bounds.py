@@ -3,11 +3,13 @@ metric's window by tests on its date, leaving out the bounds the scanned range a
 the values at every window boundary stay those of ``[start, end)``."""
 from __future__ import annotations
 
+import numpy as np
+import pytest
 from sqlalchemy.dialects import postgresql, sqlite
 
 from engine.definitions.ruleset_specs import AggregateMetric
 from engine.evaluation import evaluate
-from engine.evaluation.aggregates import table_queries
+from engine.evaluation.aggregates import run_table, table_queries
 from engine.evaluation.scope import scope_ids
 from engine.evaluation.windows import Window
 from tests.eval_support import D, Facts, by_code, install, ruleset
@@ -30,24 +32,54 @@ def _metrics() -> dict:
             for name, window in WINDOWS.items()}
 
 
-def test_sums_at_every_window_boundary(engine, tmp_path):
-    install(engine, tmp_path, ruleset(metrics=_metrics()))
+EXPECTED = {"year": 8 + 16 + 32 + 64 + 128 + 256, "quarter": 128 + 256, "prev_year": 2 + 4,
+            "middle": 32 + 64}
+
+
+def _customer_with_orders(engine) -> int:
     facts = Facts(engine)
-    facts.customer("C1", type="clinic")
+    customer = facts.customer("C1", type="clinic")
     for day, amount in ORDERS:
         facts.order("C1", day, amount)
+    return customer
+
+
+def test_sums_at_every_window_boundary(engine, tmp_path):
+    install(engine, tmp_path, ruleset(metrics=_metrics()))
+    _customer_with_orders(engine)
     result = evaluate(engine, "rs", as_of=AS_OF, dry_run=True)
-    got = {name: by_code(result, name)["C1"] for name in WINDOWS}
-    assert got == {"year": 8 + 16 + 32 + 64 + 128 + 256, "quarter": 128 + 256,
-                   "prev_year": 2 + 4, "middle": 32 + 64}
+    assert {name: by_code(result, name)["C1"] for name in WINDOWS} == EXPECTED
+
+
+def _metric_specs() -> list[AggregateMetric]:
+    return [AggregateMetric(id=name, function="sum", of="orders.amount", where=None,
+                            window_months=w["months"], offset_months=w.get("offset_months", 0))
+            for name, w in WINDOWS.items()]
 
 
 def _query():
-    metrics = [AggregateMetric(id=name, function="sum", of="orders.amount", where=None,
-                               window_months=w["months"], offset_months=w.get("offset_months", 0))
-               for name, w in WINDOWS.items()]
-    [query] = table_queries(metrics, AS_OF)
+    [query] = table_queries(_metric_specs(), AS_OF)
     return query
+
+
+def test_windows_sharing_no_day_can_go_in_separate_queries():
+    queries = table_queries(_metric_specs(), AS_OF, split_windows=True)
+    assert [[c.metric.id for c in q.columns] for q in queries] == \
+        [["prev_year"], ["year", "quarter", "middle"]]
+    assert [str(q.scanned) for q in queries] == ["[2024-03-31, 2025-03-31)",
+                                                 "[2025-03-31, 2026-03-31)"]
+    assert queries[0].window_bounds(queries[0].windows[0]) == []
+
+
+@pytest.mark.parametrize("split", [False, True])
+def test_separate_and_shared_scans_agree(engine, split):
+    customer = _customer_with_orders(engine)
+    values = {}
+    with engine.connect() as connection:
+        for query in table_queries(_metric_specs(), AS_OF, split_windows=split):
+            values.update(run_table(connection, query, scope_ids(["clinic"]),
+                                    np.array([customer], dtype=np.int64)))
+    assert {name: vec.to_python()[0] for name, vec in values.items()} == EXPECTED
 
 
 def test_bounds_implied_by_the_scan_are_left_out():

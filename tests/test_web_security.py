@@ -113,7 +113,8 @@ def test_vendored_assets_are_served(client, package):
 
 def test_nothing_is_loaded_from_another_host(client):
     """No template, stylesheet or script of ours names another host."""
-    remote = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//|@import\s+url\(\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//""")
+    remote = re.compile(r"""(src|href)\s*=\s*["']?(https?:)?//|url\(\s*["']?(https?:)?//"""
+                        r"""|@import\s+["']?(https?:)?//""")
     for path in [*(WEB / "templates").rglob("*.html"), *(STATIC / "css").rglob("*.css"),
                  *(STATIC / "js").rglob("*.js")]:
         assert not remote.search(path.read_text()), path

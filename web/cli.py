@@ -73,11 +73,12 @@ def demo(ctx, customers: int, seed: int, as_of, no_serve: bool, host: str, port:
     day = as_of.date() if as_of else today(ctx.settings.timezone)
     result = run_demo(ctx.setup_engine, DemoOptions(day, customers, seed), progress=click.echo)
     database = ctx.setup_engine.url.render_as_string(hide_password=True)
-    for line in summary_lines(result, database):
+    lines = summary_lines(result, database)
+    # The sign-ins go with the admin's, before the closing timing line.
+    lines[-1:-1] = [f"  sign in as {a.role} {a.username} ({a.name}) with password "
+                    f"{a.password} (shown once)" for a in demo_accounts(ctx.setup_engine)]
+    for line in lines:
         click.echo(line)
-    for account in demo_accounts(ctx.setup_engine):
-        click.echo(f"  sign in as {account.role} {account.username} ({account.name}) "
-                   f"with password {account.password} (shown once)")
     if not no_serve:
         ctx.setup_engine.dispose()
         click.echo(f"  open http://{host}:{port}/ (Ctrl-C stops)")

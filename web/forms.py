@@ -38,10 +38,10 @@ class PasswordForm(FlaskForm):
                     _no_outer_spaces],
         description=_l("At least %(min)d characters.", min=MIN_PASSWORD_LENGTH),
         render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("New password again"),
-                            validators=[DataRequired(),
-                                        EqualTo("new", message=_l("The two new passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two new passwords differ."))],
+        render_kw={"autocomplete": "new-password"})
 
 
 class LanguageForm(FlaskForm):

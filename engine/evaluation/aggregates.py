@@ -198,14 +198,37 @@ def _rounded_unless_exact(column: AggregateColumn, values: np.ndarray) -> np.nda
     return values if column.exact else round_half_away_array(values)
 
 
-def table_queries(metrics: Sequence[AggregateMetric], as_of: dt.date) -> list[TableQuery]:
-    """One query per fact table that some metric aggregates, in table order."""
+def table_queries(metrics: Sequence[AggregateMetric], as_of: dt.date,
+                  split_windows: bool = False) -> list[TableQuery]:
+    """One query per fact table that some metric aggregates, in table order.
+
+    With ``split_windows``, a table's metrics whose windows share no day go in separate
+    queries (one per run of overlapping windows): each row is still read once, and is
+    aggregated only by the metrics of its window, without a window test. That suits SQLite,
+    whose cost is per row and aggregate; PostgreSQL's is mostly per row read.
+    """
     by_table: dict[str, list[AggregateColumn]] = {}
     for metric in metrics:
         column = plan_column(metric, as_of)
         by_table.setdefault(column.table, []).append(column)
-    return [TableQuery(table, by_table[table], as_of) for table in FACT_COLUMNS
-            if table in by_table]
+    queries = []
+    for table in (t for t in FACT_COLUMNS if t in by_table):
+        groups = _overlapping(by_table[table]) if split_windows else [by_table[table]]
+        queries += [TableQuery(table, columns, as_of) for columns in groups]
+    return queries
+
+
+def _overlapping(columns: list[AggregateColumn]) -> list[list[AggregateColumn]]:
+    """The columns in groups whose windows overlap, in window order; each group keeps the
+    columns' order."""
+    spans: list[list] = []           # [start, end, windows]
+    for window in sorted({c.window for c in columns}):
+        if spans and window.start < spans[-1][1]:
+            spans[-1][1] = max(spans[-1][1], window.end)
+            spans[-1][2].add(window)
+        else:
+            spans.append([window.start, window.end, {window}])
+    return [[c for c in columns if c.window in windows] for _, _, windows in spans]
 
 
 def run_table(connection: Connection, query: TableQuery, scope: Select,

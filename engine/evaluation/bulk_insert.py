@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 
-from psycopg.copy import QueuedLibpqWriter
 from sqlalchemy import Connection, insert
 
 from engine.models import CustomerScore
@@ -26,6 +25,9 @@ def insert_scores(connection: Connection, result: RunResult, run_id: int) -> Non
     ``COPY`` on PostgreSQL, ``executemany`` elsewhere."""
     dialect = connection.dialect.name
     if dialect == "postgresql":
+        # Imported here: loading psycopg costs a SQLite command a tenth of a second.
+        from psycopg.copy import QueuedLibpqWriter
+
         # One COPY for every batch, sent by a writer thread: the server stores a batch while
         # the next one is built.
         cursor = connection.connection.driver_connection.cursor()

@@ -26,10 +26,12 @@ def compute_metrics(connection: Connection, ruleset: LoadedRuleset, population: 
     values: dict[str, Vec] = {}
     aggregates = [m for m in spec.metrics if isinstance(m, AggregateMetric)]
     scope = scope_ids(spec.applies_to)
-    for query in table_queries(aggregates, as_of):
+    split = connection.dialect.name == "sqlite"
+    for query in table_queries(aggregates, as_of, split_windows=split):
         started = perf_counter()
         values.update(run_table(connection, query, scope, population.ids))
-        timings[f"aggregate_{query.table}"] = perf_counter() - started
+        key = f"aggregate_{query.table}"
+        timings[key] = timings.get(key, 0.0) + perf_counter() - started
     for metric in spec.metrics:
         if isinstance(metric, FieldMetric):
             values[metric.id] = population.fields[metric.field]

@@ -12,7 +12,6 @@ from typing import Mapping, Sequence
 
 import numpy as np
 from sqlalchemy import ColumnElement, Connection, Select, and_, cast, select
-from sqlalchemy.dialects.postgresql import JSONB
 
 from engine.models import Customer, User
 
@@ -52,7 +51,8 @@ def load_population(connection: Connection, applies_to: Sequence[str],
                     fields: Mapping[str, ProfileField]) -> Population:
     """The customers in scope with the value of every field in ``fields``."""
     dialect = connection.dialect.name
-    scoped = _scoped_customers(applies_to, dialect)
+    core = {field.key for field in fields.values() if field.is_core}
+    scoped = _scoped_customers(applies_to, dialect, core)
     columns: list[ColumnElement] = [scoped.c.id, scoped.c.code, scoped.c.type]
     for field in fields.values():
         columns.extend(field_columns(dialect, scoped, field))
@@ -69,21 +69,30 @@ def load_population(connection: Connection, applies_to: Sequence[str],
     return Population(ids, codes, vectors)
 
 
-def _scoped_customers(applies_to: Sequence[str], dialect: str):
-    """The customers in scope with their core attributes and profile document.
+def _scoped_customers(applies_to: Sequence[str], dialect: str, core: set[str]):
+    """The customers in scope with their id, code, type, profile document and the ``core``
+    attributes asked for (the owner's username is joined only when asked for).
 
     PostgreSQL parses a ``json`` value again for every function applied to it, so the
-    profile is parsed once into ``jsonb`` in a materialized CTE.
+    profile is parsed once into ``jsonb`` in a materialized CTE (kept narrow: a wide one
+    spills out of ``work_mem``).
     """
     customers, users = Customer.__table__, User.__table__.alias("owner_user")
     document = customers.c.profile
     if dialect == "postgresql":
+        # Imported here: the PostgreSQL dialect's modules cost a SQLite command's start-up.
+        from sqlalchemy.dialects.postgresql import JSONB
+
         document = cast(document, JSONB)
-    core = [customers.c[column].label(key) for key, column in CORE_COLUMNS.items()]
-    query = (select(customers.c.id, *core, users.c.username.label("owner"),
-                    document.label("document"))
-             .select_from(customers.outerjoin(users, users.c.id == customers.c.owner_id))
-             .where(in_scope(customers, applies_to)))
+    wanted = {"code", "type"} | core
+    columns = [customers.c[column].label(key) for key, column in CORE_COLUMNS.items()
+               if key in wanted]
+    source = customers
+    if "owner" in core:
+        columns.append(users.c.username.label("owner"))
+        source = customers.outerjoin(users, users.c.id == customers.c.owner_id)
+    query = (select(customers.c.id, *columns, document.label("document"))
+             .select_from(source).where(in_scope(customers, applies_to)))
     scoped = query.cte("scoped")
     return scoped.prefix_with("MATERIALIZED", dialect="postgresql")
 

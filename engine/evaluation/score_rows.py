@@ -3,8 +3,9 @@
 Serializing a dict per customer costs more than the SQL of the whole run, so the JSON of
 ``CustomerScore.axes``, ``metrics`` and ``sides`` is assembled from per-column texts: each
 distinct value is formatted once (Python's shortest round-trip ``repr`` for doubles, as
-``json.dumps`` writes them), then each row's object is one ``%`` of a template over those
-texts. The result parses to exactly :meth:`RunResult.records` (a test holds them equal).
+``json.dumps`` writes them) together with the literal text before it, then each row's
+object is one ``join`` of those texts. The result parses to exactly
+:meth:`RunResult.records` (a test holds them equal).
 Rows go in with ``executemany`` on SQLite and ``COPY`` on PostgreSQL (:mod:`.bulk_insert`).
 """
 from __future__ import annotations
@@ -23,35 +24,49 @@ COLUMNS = ("run_id", "customer_id", "segment", "previous_segment", "effective_se
 BATCH_SIZE = 20_000
 
 
-def _texts(values: np.ndarray, null: np.ndarray, format_one) -> np.ndarray:
-    """``format_one`` of each distinct non-null value, 'null' elsewhere (an object array)."""
+def _texts(values: np.ndarray, null: np.ndarray, format_one,
+           around: tuple[str, str] = ("", "")) -> np.ndarray:
+    """``format_one`` of each distinct non-null value, 'null' elsewhere (an object array),
+    each between the texts ``around`` (joined once per distinct value, not per row)."""
     present = ~null
+    before, after = around
+    if values.dtype == object:
+        # Text: a dict finds the distinct values without sorting Python objects.
+        found = values[present].tolist()
+        table_of = {value: before + format_one(value) + after
+                    for value in dict.fromkeys(found)}
+        texts = np.full(len(values), before + "null" + after, dtype=object)
+        texts[present] = list(map(table_of.__getitem__, found))
+        return texts
     distinct, inverse = np.unique(values[present], return_inverse=True)
     table = np.empty(len(distinct) + 1, dtype=object)
-    table[:-1] = list(map(format_one, distinct.tolist()))
-    table[-1] = "null"
+    table[:-1] = [before + text + after for text in map(format_one, distinct.tolist())]
+    table[-1] = before + "null" + after
     codes = np.full(len(values), len(distinct), dtype=np.int64)
     codes[present] = inverse
     return table[codes]
 
 
-def number_texts(values: np.ndarray, null: np.ndarray | None = None) -> np.ndarray:
+def number_texts(values: np.ndarray, null: np.ndarray | None = None,
+                 around: tuple[str, str] = ("", "")) -> np.ndarray:
     """Doubles as ``json.dumps`` writes them; JSON has no NaN or infinity, so an overflowed
     value is stored as null."""
     unusable = ~np.isfinite(values)
-    return _texts(values, unusable if null is None else null | unusable, float.__repr__)
+    return _texts(values, unusable if null is None else null | unusable, float.__repr__,
+                  around)
 
 
-def json_texts(vec: Vec) -> np.ndarray:
-    """The JSON text of every value of a vector (dates as ``"YYYY-MM-DD"``)."""
+def json_texts(vec: Vec, around: tuple[str, str] = ("", "")) -> np.ndarray:
+    """The JSON text of every value of a vector (dates as ``"YYYY-MM-DD"``), each between
+    the texts ``around``."""
     if vec.kind == "number":
-        return number_texts(vec.values, vec.null)
+        return number_texts(vec.values, vec.null, around)
     if vec.kind == "boolean":
-        return _texts(vec.values, vec.null, lambda flag: "true" if flag else "false")
+        return _texts(vec.values, vec.null, lambda flag: "true" if flag else "false", around)
     if vec.kind == "date":
         days = np.datetime_as_string(vec.values, unit="D")
-        return _texts(days, vec.null, lambda day: f'"{day}"')
-    return _texts(np.where(vec.null, "", vec.values), vec.null, encode_basestring)
+        return _texts(days, vec.null, lambda day: f'"{day}"', around)
+    return _texts(np.where(vec.null, "", vec.values), vec.null, encode_basestring, around)
 
 
 @dataclass(frozen=True)
@@ -71,10 +86,13 @@ class Column:
     def numbers(cls, values: np.ndarray) -> "Column":
         return cls.of(Vec.of("number", values))
 
-    def json_texts(self) -> np.ndarray:
+    def json_texts(self, around: tuple[str, str] = ("", "")) -> np.ndarray:
+        """Each value's JSON text between the texts ``around``."""
         if self.kind == "side":
-            return np.where(self.values, '"high"', '"low"').astype(object)
-        return json_texts(Vec(self.kind, self.values, self.null))
+            before, after = around
+            return np.where(self.values, f'{before}"high"{after}',
+                            f'{before}"low"{after}').astype(object)
+        return json_texts(Vec(self.kind, self.values, self.null), around)
 
     def python(self) -> list:
         """Values for a binary COPY (None where null)."""
@@ -92,15 +110,18 @@ class JsonObject:
     def add(self, text: str, column: Column | None = None) -> None:
         self.pieces.append((text, column))
 
-    @property
-    def columns(self) -> list[Column]:
-        return [column for _, column in self.pieces if column is not None]
-
     def rows(self) -> list[str]:
-        """The JSON text of every row: one ``%`` of a template per row."""
-        template = "{" + "".join(text.replace("%", "%%") + ("%s" if column else "")
-                                 for text, column in self.pieces) + "}"
-        return list(map(template.__mod__, zip(*(c.json_texts().tolist() for c in self.columns))))
+        """The JSON text of every row: each column's texts carry the literal text before
+        them (and the last one the closing brace), so a row is one ``join``."""
+        placed, before = [], "{"
+        for text, column in self.pieces:
+            before += text
+            if column is not None:
+                placed.append([column, before, ""])
+                before = ""
+        placed[-1][2] = before + "}"
+        parts = [column.json_texts((ahead, behind)).tolist() for column, ahead, behind in placed]
+        return list(map("".join, zip(*parts)))
 
 
 def _part(vec: Vec, part: slice) -> Vec:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
+from heapq import heapify, heappop, heappush, heapreplace
 from typing import Callable, Iterable
 
 from sqlalchemy import func, select
@@ -112,7 +113,17 @@ class Staff:
 
 
 class OpenTaskCounts(Counter):
-    """Open or in-progress tasks per assignee id, over every workflow."""
+    """Open or in-progress tasks per assignee id, over every workflow; ``lowered`` logs the
+    ids whose count went down, for the ``FewestOpenFirst`` orders to catch up with."""
+
+    def __init__(self, *args, **kwargs):
+        self.lowered: list[int] = []
+        super().__init__(*args, **kwargs)
+
+    def __setitem__(self, key, value) -> None:
+        if value < self.get(key, 0):
+            self.lowered.append(key)
+        super().__setitem__(key, value)
 
     @classmethod
     def load(cls, session: Session) -> "OpenTaskCounts":
@@ -121,6 +132,41 @@ class OpenTaskCounts(Counter):
                                       Task.assignee_id.is_not(None))
                                .group_by(Task.assignee_id))
         return cls({assignee: count for assignee, count in rows})
+
+
+class FewestOpenFirst:
+    """Candidates by (open tasks, username), the first one in O(log n) rather than a scan.
+
+    A heap of (count, username, id) entries, corrected lazily: an entry whose count is no longer
+    the member's is replaced when it comes to the top. Every member keeps an entry at most its
+    true key (a raised count leaves the lower entry; a lowered one, seen in ``lowered``, gets a
+    new entry), so the first entry whose count is current is the true minimum.
+    """
+
+    def __init__(self, members: list[StaffMember], counts: OpenTaskCounts):
+        self.counts = counts
+        self.by_id = {m.id: m for m in members}
+        self.heap = [(counts[m.id], m.username, m.id) for m in members]
+        heapify(self.heap)
+        self.seen = len(counts.lowered)
+
+    def first(self) -> StaffMember:
+        counts, heap = self.counts, self.heap
+        if self.seen < len(counts.lowered):
+            for member_id in counts.lowered[self.seen:]:
+                member = self.by_id.get(member_id)
+                if member is not None:
+                    heappush(heap, (counts[member_id], member.username, member_id))
+            self.seen = len(counts.lowered)
+        while True:
+            count, username, member_id = heap[0]
+            current = counts[member_id]
+            if count == current:
+                return self.by_id[member_id]
+            if count < current:
+                heapreplace(heap, (current, username, member_id))
+            else:
+                heappop(heap)
 
 
 class TemplateAssigner:
@@ -137,6 +183,8 @@ class TemplateAssigner:
         self.pool_by_team: dict[str | None, list[StaffMember]] = {}
         for member in self.pool:
             self.pool_by_team.setdefault(member.team, []).append(member)
+        # The pool and each team of it in (open tasks, username) order, made when first used.
+        self.orders: dict[tuple[bool, str | None], FewestOpenFirst] = {}
 
     def resolve(self, owner_id: int | None) -> StaffMember | None:
         """The assignee for a customer owned by ``owner_id``, or None (unassigned)."""
@@ -148,9 +196,21 @@ class TemplateAssigner:
             return None
         if self.rule.prefer_owner and owner is not None and owner.id in ids:
             return owner
+        if not self.needs_owner_context and isinstance(self.counts, OpenTaskCounts):
+            return self._fewest_open(owner)
         if owner is not None and owner.team:
             candidates = by_team.get(owner.team) or candidates
         return min(candidates, key=self._load_then_name)
+
+    def _fewest_open(self, owner: StaffMember | None) -> StaffMember:
+        """The pool's member with the fewest open tasks, from the owner's team if it has any."""
+        in_team = owner is not None and bool(owner.team) and owner.team in self.pool_by_team
+        key = (in_team, owner.team if in_team else None)
+        order = self.orders.get(key)
+        if order is None:
+            members = self.pool_by_team[owner.team] if in_team else self.pool
+            order = self.orders[key] = FewestOpenFirst(members, self.counts)
+        return order.first()
 
     def _candidates(self, owner: StaffMember | None):
         """(candidates in username order, their ids, them by team) for this owner."""

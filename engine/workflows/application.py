@@ -1,6 +1,7 @@
 """One workflow over one run's moves: the callbacks of its state machine, batch by batch.
 
-Each callback appends to the batch's ``BatchWrites``; nothing is written per task. Open-task
+Each callback appends to the batch's ``BatchWrites``; nothing is written per task, and on
+PostgreSQL a batch is written while the next one is prepared (``write_behind``). Open-task
 counts live in memory (shared by every workflow of the run) and follow each creation and
 cancellation, so the next assignment sees them at once.
 """
@@ -21,7 +22,8 @@ from engine.workflows.moves import MovePlan, plan_move
 from engine.workflows.report import WorkflowOutcome
 from engine.workflows.segment_machine import CustomerPosition, MoveCallback, SegmentMachine
 from engine.workflows.titles import TitleRenderer, customer_context
-from engine.workflows.writes import BatchWrites
+from engine.workflows.write_behind import WriteBehind
+from engine.workflows.writes import BatchWrites, RunKeys
 
 
 @dataclass(frozen=True)
@@ -90,7 +92,8 @@ class WorkflowApplication:
         self.template_rows: dict[str, dict[str, Any]] = {}
         self.labels: dict[tuple[str, str | None], str] = {}
         self.outcome = WorkflowOutcome(spec.id, spec.version_id)
-        self.writes = BatchWrites()
+        self.keys, self.behind = RunKeys(run.id, spec.id), WriteBehind()
+        self.writes = BatchWrites(keys=self.keys)
 
     def callbacks(self) -> dict[str, MoveCallback]:
         """The registry the workflow's machine resolves its step names from."""
@@ -102,7 +105,7 @@ class WorkflowApplication:
     def move_batch(self, machine: SegmentMachine, movers: Iterable[Mover],
                    open_occurrences: Mapping[int, list[OpenOccurrence]]) -> BatchWrites:
         """Move each customer (in the given order) and return what the batch writes."""
-        self.writes = BatchWrites()
+        self.writes = BatchWrites(keys=self.keys, behind=self.behind)
         for mover in movers:
             data = MoveData(mover, self._plan(mover.state, mover.target),
                             open_occurrences.get(mover.customer_id, []))

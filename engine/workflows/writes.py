@@ -9,11 +9,13 @@ exactly what ``connection.execute(insert(table), rows)`` stores.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, Callable, Sequence
 
-from sqlalchemy import Connection, Table, bindparam, update
+from sqlalchemy import Connection, Table, bindparam, select, update
 
 from engine.models import Notification, Task, WorkflowState
+from engine.workflows.write_behind import WriteBehind
 
 tasks_table = Task.__table__
 states_table = WorkflowState.__table__
@@ -35,9 +37,10 @@ def _processed(connection: Connection, table: Table, columns: Sequence[str],
         table.c[name].type.dialect_impl(dialect).bind_processor(dialect) for name in columns]
     steps = [(index, _once_per_object(process))
              for index, process in enumerate(processors) if process]
+    pick = itemgetter(*columns) if len(columns) > 1 else (lambda row: (row[columns[0]],))
     out = []
     for row in rows:
-        values = [row.get(name) for name in columns]
+        values = list(pick(row))
         for index, process in steps:
             values[index] = process(values[index])
         out.append(tuple(values))
@@ -63,7 +66,8 @@ def _once_per_object(process: Callable[[Any], Any]) -> Callable[[Any], Any]:
 
 
 def _columns(table: Table, rows: list[dict[str, Any]]) -> list[str]:
-    """The table's columns that the rows give, in table order (every row has the same keys)."""
+    """The table's columns that the rows give, in table order (every row has the same keys:
+    one without a key the first row has is refused, naming the key)."""
     keys = set(rows[0])
     unknown = keys - set(table.c.keys())
     if unknown:
@@ -113,9 +117,34 @@ def cancel_statement():
                     cancel_reason=bindparam("reason")))
 
 
+class RunKeys:
+    """Whether the tasks of a (run, workflow) can be inserted without looking for their keys.
+
+    A task's key names its run, workflow, customer and template, and an application creates
+    each (customer, template) once per run. So when the (run, workflow) has no task yet as
+    the application starts writing (asked once, under the ruleset's lock that every writer of
+    the run holds), none of its keys can be taken and its tasks go straight into the table; a
+    key taken after all would fail the insert, never be skipped silently.
+    """
+
+    def __init__(self, run_id: int, workflow_id: str):
+        self.run_id, self.workflow_id = run_id, workflow_id
+        self.fresh: bool | None = None
+
+    def all_fresh(self, connection: Connection) -> bool:
+        if self.fresh is None:
+            taken = connection.scalar(select(tasks_table.c.id).where(
+                tasks_table.c.run_id == self.run_id,
+                tasks_table.c.workflow_id == self.workflow_id).limit(1))
+            self.fresh = taken is None
+        return self.fresh
+
+
 @dataclass
 class BatchWrites:
-    """Everything a batch of moves changes, written together by ``flush``."""
+    """Everything a batch of moves changes, written together by ``flush``; with ``keys``, its
+    tasks skip the key check while their (run, workflow) had no task when writing began; with
+    ``behind``, the batch is written on PostgreSQL while the caller goes on."""
 
     cancelled: list[dict[str, Any]] = field(default_factory=list)
     rehomed: list[dict[str, Any]] = field(default_factory=list)
@@ -123,15 +152,26 @@ class BatchWrites:
     new_states: list[dict[str, Any]] = field(default_factory=list)
     changed_states: list[dict[str, Any]] = field(default_factory=list)
     notifications: list[dict[str, Any]] = field(default_factory=list)
+    keys: RunKeys | None = None
+    behind: WriteBehind | None = None
 
     def flush(self, connection: Connection) -> None:
+        """Write the batch: now, or behind the caller with ``behind`` (see write_behind)."""
+        if self.behind is None:
+            self.write(connection)
+        else:
+            self.behind.flush(self, connection)
+
+    def write(self, connection: Connection) -> None:
         if self.cancelled:
             connection.execute(cancel_statement(), self.cancelled)
         if self.rehomed:
             connection.execute(update(tasks_table)
                                .where(tasks_table.c.id == bindparam("task_id"))
                                .values(segment=bindparam("new_segment")), self.rehomed)
-        insert_rows(connection, tasks_table, self.tasks, conflict_key="idempotency_key")
+        fresh = bool(self.tasks) and self.keys is not None and self.keys.all_fresh(connection)
+        insert_rows(connection, tasks_table, self.tasks,
+                    conflict_key=None if fresh else "idempotency_key")
         insert_rows(connection, states_table, self.new_states)
         if self.changed_states:
             connection.execute(update(states_table)
