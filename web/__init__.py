@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
-from flask import Flask
+if TYPE_CHECKING:     # Flask is imported by create_app: `kamflow` commands that never build
+    from flask import Flask     # the app (the package holds the CLI entry point) skip it.
 
 DEFAULTS = dict(
     # Idle sessions end: Flask refuses a session cookie older than this, and every request
@@ -24,6 +26,8 @@ DEFAULTS = dict(
 
 def create_app(test_config: dict | None = None) -> Flask:
     """Application factory: defaults, then ``instance/config.py``, then ``test_config``."""
+    from flask import Flask
+
     from engine.config import instance_path, load_settings
     from web.secret import secret_key
 
