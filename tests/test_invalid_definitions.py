@@ -66,7 +66,8 @@ def test_importing_case_stores_nothing(case, tmp_path, engine):
 def test_alias_bomb_fails_fast(tmp_path):
     started = time.perf_counter()
     _, problems = validate_pack(build_case(DATA / "invalid" / "alias_bomb.yaml", tmp_path))
-    assert problems and time.perf_counter() - started < 1.0
+    # A bound on a hang, not a speed target: loose enough for a loaded CI machine.
+    assert problems and time.perf_counter() - started < 10.0
 
 
 @pytest.mark.parametrize("name", ["template_power", "template_format_width",
@@ -76,4 +77,4 @@ def test_limit_cases_fail_fast(name, tmp_path):
     case = next(c for c in CASES if c.stem == name)
     started = time.perf_counter()
     _, problems = validate_pack(build_case(case, tmp_path))
-    assert problems and time.perf_counter() - started < 2.0
+    assert problems and time.perf_counter() - started < 10.0

@@ -52,11 +52,16 @@ ATTACKS = {
 }
 
 
+HANG_BOUND = 10.0
+
+
 @pytest.mark.parametrize("text", ATTACKS, ids=range(len(ATTACKS)))
 def test_each_attack_is_refused_quickly(text):
     started = time.perf_counter()
     assert template_problems(text, SAMPLE) == [ATTACKS[text]]
-    assert time.perf_counter() - started < 1.5
+    # A bound on a hang (these took from 24 s to forever before), not a speed target: loose
+    # enough for a loaded CI machine.
+    assert time.perf_counter() - started < HANG_BOUND
 
 
 @pytest.mark.parametrize("name", ["lipsum", "namespace", "cycler", "joiner", "dict"])
@@ -79,7 +84,7 @@ def test_compiling_does_not_fold_constants():
     for text in ("{{ 9**999999999 }}", "{{ '%*d'|format(1000000000, 1) }}",
                  "{{ 'x' * 10000000000 }}"):
         sandbox().from_string(text)
-    assert time.perf_counter() - started < 1.0
+    assert time.perf_counter() - started < HANG_BOUND
 
 
 @pytest.mark.parametrize("text, title", [
