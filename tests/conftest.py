@@ -17,6 +17,8 @@ Fixtures:
   one snapshot: ``commit()`` or ``rollback()`` it before reading what other code has written.
 - ``empty_database_url``: a database that was never migrated (for ``init``/migration tests),
   with the same environment variables pointing at it.
+- ``run``: ``run(*args, env=None)`` invokes ``kamflow ARGS`` in-process on the test's database
+  and returns click's Result (arguments are turned into text; exceptions are not caught).
 """
 from __future__ import annotations
 
@@ -209,3 +211,18 @@ def empty_database_url(
         yield url
     finally:
         _drop_pg_database(server, url)
+
+
+@pytest.fixture
+def run(engine):
+    """``kamflow ARGS`` in-process on the test's database; the click Result."""
+    from click.testing import CliRunner
+
+    from web.cli import cli
+
+    runner = CliRunner()
+
+    def invoke(*args, env=None):
+        return runner.invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
+
+    return invoke

@@ -4,22 +4,7 @@ from __future__ import annotations
 import subprocess
 import sys
 
-import pytest
-from click.testing import CliRunner
-
 from tests.packs_support import DATA, PHARMACY_PACK, ROOT, copy_default_pack
-from web.cli import cli
-
-
-@pytest.fixture
-def run(engine):
-    """Invoke the CLI on the test database; returns the click Result."""
-    runner = CliRunner()
-
-    def invoke(*args, env=None):
-        return runner.invoke(cli, [str(a) for a in args], env=env, catch_exceptions=False)
-
-    return invoke
 
 
 def test_init_twice_is_harmless(run):

@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 from alembic import command
-from click.testing import CliRunner
 from sqlalchemy import insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,22 +15,11 @@ from engine.evaluation import evaluate
 from engine.migrate import alembic_config, schema_diffs, upgrade
 from engine.models import Customer, CustomerScore, Order
 from tests.eval_support import D, Facts, install, ruleset
-from web.cli import cli
 
 AS_OF = D(2026, 3, 31)
 # 20:00 UTC is the next day in Asia/Shanghai, the default time zone.
 MERGED_AT = dt.datetime(2026, 4, 1, 20, 0, tzinfo=dt.UTC)
 NOTE = "D1 was merged into K1 on 2026-04-02"
-
-
-@pytest.fixture
-def run(engine):
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

@@ -4,11 +4,9 @@ from __future__ import annotations
 import json
 
 import pytest
-from click.testing import CliRunner
 
 from engine.evaluation import evaluate, explain, explain_result
 from tests.eval_support import TWO_TIERS, D, Facts, install, quadrant, ruleset
-from web.cli import cli
 
 AS_OF = D(2026, 3, 31)
 METRICS = {"revenue": {"aggregate": "sum", "of": "orders.amount"},
@@ -18,16 +16,6 @@ METRICS = {"revenue": {"aggregate": "sum", "of": "orders.amount"},
 AXES = {"main": {"label": "Main", "items": [
     {"metric": "revenue", "weight": 1, "score": "percentile"},
     {"metric": "certified", "weight": 1, "score": {"map": {"true": 10}}, "missing": 2}]}}
-
-
-@pytest.fixture
-def run(engine):
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
 
 
 @pytest.fixture

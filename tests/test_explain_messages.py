@@ -4,20 +4,12 @@ or not in scope when the run was made."""
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from engine.evaluation import evaluate
 from tests.eval_support import D, Facts, install, ruleset
-from web.cli import cli
 
 AS_OF = D(2026, 3, 31)
 METRICS = {"visits_made": {"aggregate": "count", "of": "visits"}}
-
-
-@pytest.fixture
-def run(engine):
-    runner = CliRunner()
-    return lambda *args: runner.invoke(cli, [str(a) for a in args])
 
 
 @pytest.fixture

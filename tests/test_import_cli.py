@@ -2,21 +2,14 @@
 from __future__ import annotations
 
 import pytest
-from click.testing import CliRunner
 
 from tests.test_import_support import BAD, GOOD, load_good, write_csv
 from tests.test_import_support import initialized  # noqa: F401  (fixture)
-from web.cli import cli
 
 
-@pytest.fixture
-def run(initialized):
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
+@pytest.fixture(autouse=True)
+def _initialized(initialized):
+    """Every test here runs `kamflow` on a database set up like `kamflow init`."""
 
 
 def test_import_prints_a_summary_and_again_changes_nothing(run):

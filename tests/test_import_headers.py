@@ -6,7 +6,6 @@ import datetime as dt
 
 import pytest
 import yaml
-from click.testing import CliRunner
 from sqlalchemy import select
 
 from engine.errors import InvalidInput
@@ -18,7 +17,6 @@ from engine.packs import import_pack
 from tests.test_import_support import (DATA, GOOD, KIND_ORDER, load_good, problem_lines,
                                        read_csv, snapshot, write_csv, write_xlsx)
 from tests.test_import_support import initialized, with_pharmacy  # noqa: F401  (fixtures)
-from web.cli import cli
 
 CHINESE = DATA / "chinese"
 CLINIC_PACK = DATA / "packs" / "clinic_pack"
@@ -31,14 +29,9 @@ def rejected(engine, kind, path, **options) -> list[str]:
     return problem_lines(caught.value)
 
 
-@pytest.fixture
-def run(initialized):
-    runner = CliRunner()
-
-    def invoke(*args):
-        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False)
-
-    return invoke
+@pytest.fixture(autouse=True)
+def _initialized(initialized):
+    """Every test here runs `kamflow` on a database set up like `kamflow init`."""
 
 
 # --- Chinese headers, every kind --------------------------------------------------------------
