@@ -34,7 +34,7 @@ def diff(old: Any, new: Any, path: tuple) -> list[Change]:
     if isinstance(old, dict) and isinstance(new, dict) and not _is_text(old, new):
         return _diff_keyed(old, new, path)
     if isinstance(old, list) and isinstance(new, list):
-        key = _identity(old + new)
+        key = _identity(old, new)
         if key is not None:
             return _diff_keyed({i[key]: i for i in old}, {i[key]: i for i in new}, path)
         if len(old) == len(new):
@@ -55,13 +55,16 @@ def _diff_keyed(old: dict, new: dict, path: tuple) -> list[Change]:
     return changes
 
 
-def _identity(items: list) -> str | None:
-    """The key naming each record of a list, when every record has a distinct one."""
+def _identity(*sides: list) -> str | None:
+    """The key naming each record of the lists, when on each side every record has a
+    distinct one (a repeated name could not tell records apart)."""
+    items = [item for side in sides for item in side]
     if not items or not all(isinstance(i, dict) for i in items):
         return None
     for key in IDENTITY_KEYS:
-        values = [i.get(key) for i in items]
-        if all(isinstance(v, str) for v in values) and len(set(values)) * 2 >= len(values):
+        names = [[i.get(key) for i in side] for side in sides]
+        if all(isinstance(n, str) and len(set(side)) == len(side)
+               for side in names for n in side):
             return key
     return None
 
