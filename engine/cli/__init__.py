@@ -37,9 +37,9 @@ class Context:
         """The engine on a database that ``kamflow init`` has set up, disposed when the
         command finishes; ``NotInitialized`` (creating no file) otherwise."""
         if self._engine is None:
-            from engine.cli.trouble import refuse_missing_file, refuse_uninitialized
+            from engine.cli.trouble import refuse_bare_sqlite, refuse_uninitialized
 
-            refuse_missing_file(self.settings.database_url)
+            refuse_bare_sqlite(self.settings.database_url)
             self._open()
             refuse_uninitialized(self._engine)
         return self._engine

@@ -5,6 +5,7 @@ rolled back, so the command changed nothing.
 """
 from __future__ import annotations
 
+import sqlite3
 from pathlib import Path
 
 from sqlalchemy import Engine, text
@@ -62,12 +63,25 @@ class NotInitialized(Conflict):
                          "KAMFLOW_DATABASE_URL at the right database)")
 
 
-def refuse_missing_file(url: str) -> None:
-    """A SQLite file that does not exist is refused before anything would create it."""
+def refuse_bare_sqlite(url: str) -> None:
+    """A SQLite file that does not exist, or holds no kamflow schema, is refused before the
+    engine opens it (opening switches the file to WAL, which would write to it)."""
     parsed = make_url(url)
-    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        if not Path(parsed.database).is_file():
-            raise NotInitialized(parsed.database)
+    path = parsed.database
+    if parsed.get_backend_name() != "sqlite" or path in (None, "", ":memory:"):
+        return
+    if not Path(path).is_file():
+        raise NotInitialized(path)
+    probe = sqlite3.connect(f"{Path(path).resolve().as_uri()}?mode=ro", uri=True)
+    try:
+        found = probe.execute("SELECT 1 FROM sqlite_master WHERE type = 'table' AND "
+                              "name = 'alembic_version'").fetchone()
+    except sqlite3.DatabaseError:           # not a SQLite file at all
+        found = None
+    finally:
+        probe.close()
+    if found is None:
+        raise NotInitialized(url)
 
 
 def refuse_uninitialized(engine: Engine) -> None:
