@@ -60,9 +60,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import auth, health, home, i18n
+    from web import (api, approvals, auth, calendar, customer_page, customers, health, home,
+                     i18n, notifications, tasks)
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(i18n.bp)
+    for blueprint in (health.bp, auth.bp, home.bp, i18n.bp, customers.bp, customer_page.bp,
+                      tasks.bp, notifications.bp, calendar.bp, approvals.bp, api.bp):
+        app.register_blueprint(blueprint)

@@ -25,6 +25,7 @@ from .runs import (
     SchedulerTick,
     SegmentOverride,
 )
+from .tokens import TOKEN_PURPOSES, AccessToken
 from .workflow import TASK_STATUSES, UNCLASSIFIED, Task, WorkflowState
 
 __all__ = [
@@ -50,6 +51,8 @@ __all__ = [
     "Task",
     "Notification",
     "AuditEntry",
+    "AccessToken",
+    "TOKEN_PURPOSES",
     "ROLES",
     "SENIORITIES",
     "CUSTOMER_STATUSES",
