@@ -1,0 +1,122 @@
+"""Helpers of the browser tests: the vendored axe-core, screenshots, page checks.
+
+``check_page(page, name)`` is what every visited page goes through: a full-page screenshot to
+``tests/browser/artifacts/<name>.png`` (git-ignored), an axe-core scan that fails on serious or
+critical violations (listing them), no script error or CSP refusal in the console, and no
+horizontal scroll bar at the page's width.
+"""
+from __future__ import annotations
+
+import json
+import socket
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ARTIFACTS = HERE / "artifacts"
+VENDOR = HERE / "vendor"
+FAILING_IMPACTS = ("serious", "critical")
+LOCALES = {"zh": "zh-CN", "en": "en-US"}
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def fetch(url: str, timeout: float = 5) -> tuple[int, dict[str, str], str]:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:
+            return response.status, dict(response.headers), response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, dict(error.headers), error.read().decode()
+
+
+def axe_manifest() -> dict:
+    return json.loads((VENDOR / "manifest.json").read_text(encoding="utf-8"))["axe-core"]
+
+
+def axe_source() -> Path:
+    return VENDOR / f"axe-core-{axe_manifest()['version']}" / "axe.min.js"
+
+
+_AXE_SOURCE: list[str] = []
+
+
+def _axe_text() -> str:
+    if not _AXE_SOURCE:
+        _AXE_SOURCE.append(axe_source().read_text(encoding="utf-8"))
+    return _AXE_SOURCE[0]
+
+
+def watch_console(page) -> None:
+    """Collect script errors, console errors (CSP refusals are console errors) and failed
+    loads of a script, style, image or fetch. A page's own status (the 404 page, a refused
+    sign-in's 401) is the test's business, so the console's note about it is left out."""
+    errors: list[str] = []
+    page._kamflow_errors = errors
+
+    def on_console(message) -> None:
+        if message.type == "error" and not message.text.startswith(_PAGE_STATUS_NOTE):
+            errors.append(f"console {message.type}: {message.text}")
+
+    def on_response(response) -> None:
+        if response.status >= 400 and response.request.resource_type != "document":
+            errors.append(f"{response.status} for {response.request.resource_type} "
+                          f"{response.url}")
+
+    page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
+    page.on("console", on_console)
+    page.on("response", on_response)
+    page.on("requestfailed", lambda request: errors.append(
+        f"request failed: {request.url} ({request.failure})"))
+
+
+_PAGE_STATUS_NOTE = "Failed to load resource: the server responded with a status of"
+
+
+def page_errors(page) -> list[str]:
+    return list(getattr(page, "_kamflow_errors", []))
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's violations of the page as it is now, every impact.
+
+    The app's CSP refuses inline scripts, so ``add_script_tag`` cannot inject axe; evaluate runs
+    the file through the DevTools protocol, which the page's CSP does not govern.
+    """
+    if not page.evaluate("() => typeof window.axe === 'object'"):
+        page.evaluate(_axe_text())
+    return page.evaluate(
+        "async () => (await axe.run(document, {resultTypes: ['violations']})).violations"
+        ".map(v => ({id: v.id, impact: v.impact, help: v.help,"
+        " nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))")
+
+
+def screenshot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
+
+
+def scroll_width(page) -> int:
+    return page.evaluate("() => document.documentElement.scrollWidth")
+
+
+def check_page(page, name: str) -> None:
+    """Screenshot, then fail on serious/critical axe violations, browser errors, and a
+    horizontal scroll bar."""
+    page.wait_for_load_state("load")
+    screenshot(page, name)
+    bad = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+    report = "\n".join(f"- [{v['impact']}] {v['id']}: {v['help']}\n    "
+                       + "\n    ".join(v["nodes"]) for v in bad)
+    assert not bad, f"{name} ({page.url}): axe-core violations:\n{report}"
+    errors = page_errors(page)
+    assert not errors, f"{name} ({page.url}): errors in the browser:\n" + "\n".join(errors)
+    width = page.viewport_size["width"]
+    assert scroll_width(page) <= width, (
+        f"{name} ({page.url}): scrolls sideways at {width} px (scrollWidth {scroll_width(page)})")
