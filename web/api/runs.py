@@ -1,0 +1,56 @@
+"""``GET /api/v1/runs`` and ``GET /api/v1/runs/<id>``: evaluation runs, for managers (read)
+and admins (SPEC §5.1 ``/runs``); other roles get a 403."""
+from __future__ import annotations
+
+from flask import jsonify
+from sqlalchemy import Connection, select
+
+from engine import access
+from engine.models import EvaluationRun
+from web.api import bp
+from web.api.auth import require
+from web.api.errors import ApiError
+from web.api.params import decode_cursor, encode_cursor, limit, plain, text
+from web.database import get_engine
+
+READS_RUNS = (access.ADMIN, access.MANAGER)
+SUMMARY = ("id", "ruleset_id", "ruleset_version_id", "as_of", "status", "trigger",
+           "started_at", "finished_at", "counts", "error")
+DETAIL = SUMMARY + ("definition_versions", "splits", "migration", "warnings", "timings")
+RUNS = EvaluationRun.__table__
+
+
+@bp.get("/runs")
+def list_runs():
+    """Newest first; ``ruleset`` filter; ``limit`` and ``after``."""
+    require(READS_RUNS)
+    size = limit()
+    position = decode_cursor("runs", int)
+    query = select(*(RUNS.c[name] for name in SUMMARY), RUNS.c.warnings)
+    if position is not None:
+        query = query.where(RUNS.c.id < position[0])
+    ruleset = text("ruleset")
+    if ruleset is not None:
+        query = query.where(RUNS.c.ruleset_id == ruleset)
+    with get_engine().connect() as connection:
+        rows = connection.execute(query.order_by(RUNS.c.id.desc()).limit(size + 1)).all()
+    items = [{**dict(zip(SUMMARY, row[:-1])), "warning_count": len(row[-1] or [])}
+             for row in rows[:size]]
+    after = encode_cursor("runs", items[-1]["id"]) if len(rows) > size else None
+    return jsonify(plain({"items": items, "next": after}))
+
+
+@bp.get("/runs/<int:run_id>")
+def show_run(run_id: int):
+    require(READS_RUNS)
+    with get_engine().connect() as connection:
+        found = run_details(connection, run_id)
+    if found is None:
+        raise ApiError(404, f"no run {run_id}")
+    return jsonify(plain(found))
+
+
+def run_details(connection: Connection, run_id: int) -> dict | None:
+    row = connection.execute(select(*(RUNS.c[name] for name in DETAIL))
+                             .where(RUNS.c.id == run_id)).first()
+    return dict(zip(DETAIL, row)) if row is not None else None
