@@ -136,6 +136,7 @@ COMMANDS = {
     "notify": ("engine.cli.scheduler_cmds", "notify", "Notification delivery (e-mail, webhook)."),
     "tasks": ("engine.cli.workflow_cmds", "tasks",
               "Tasks created by workflows: list them, complete one."),
+    "token": ("engine.cli.token_cmds", "token", "API tokens: create, revoke, list."),
     "override": ("engine.cli.workflow_cmds", "override",
                  "Pin a customer's segment (takes effect at the next run of its ruleset)."),
 }
