@@ -12,11 +12,17 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+import logging
+
+from sqlalchemy import Engine, select, update
 from sqlalchemy.orm import Session
 
+from engine.db import transaction
 from engine.evaluation import RunResult, evaluate
+from engine.models import EvaluationRun, utcnow
 from engine.workflows import WorkflowReport, apply_stored_run
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -42,3 +48,18 @@ def evaluate_and_follow(engine: Engine, ruleset_id: str, as_of: dt.date | None =
     result = evaluate(engine, ruleset_id, as_of=as_of, trigger=trigger, tick_key=tick_key,
                       after_store=[follow])
     return FollowedRun(result, reports[0])
+
+
+def stored_run_for(engine: Engine, key: str) -> EvaluationRun | None:
+    """The completed run an earlier attempt made under ``key`` (a scheduler tick's or a job's
+    ``tick_key``), or ``None``. A run left ``running`` by an older version (which committed
+    runs before their consequences) is kept as failed history and frees the key."""
+    with transaction(engine) as session:
+        run = session.scalar(select(EvaluationRun).where(EvaluationRun.tick_key == key))
+        if run is None or run.status == "completed":
+            return run
+        session.execute(update(EvaluationRun).where(EvaluationRun.id == run.id).values(
+            status="failed", tick_key=None, finished_at=run.finished_at or utcnow(),
+            error=run.error or f"interrupted; made again for {key}"))
+        log.warning("run %s for %s was left %s; evaluating again", run.id, key, run.status)
+        return None

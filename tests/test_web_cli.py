@@ -117,11 +117,15 @@ def test_serve_runs_gunicorn_with_several_workers(engine):
         status, headers, body = fetch(f"http://127.0.0.1:{port}/login")
         assert status == 200 and "<h1>登录</h1>" in body
         assert "nonce-" in headers["Content-Security-Policy"]
-        workers = subprocess.run(["pgrep", "-P", str(server.pid)], capture_output=True,
-                                 text=True).stdout.split()
-        assert len(workers) == 2
+        children = subprocess.run(["pgrep", "-a", "-P", str(server.pid)], capture_output=True,
+                                  text=True).stdout.splitlines()
+        job_workers = [line for line in children if line.endswith("web.cli worker")]
+        assert len(children) == 3 and len(job_workers) == 1, children   # 2 web + 1 job worker
+        job_worker_pid = int(job_workers[0].split()[0])
     finally:
         server.send_signal(signal.SIGTERM)
         output, _ = server.communicate(timeout=30)
     assert server.returncode == 0, output
     assert "Booting worker" in output and "Shutting down: Master" in output
+    assert "waiting for jobs" in output                  # the job worker started...
+    assert not os.path.exists(f"/proc/{job_worker_pid}")      # ...and stopped with the server

@@ -18,14 +18,14 @@ dev_option = click.option("--dev", is_flag=True,
                           help="Flask's development server with the reloader (one process).")
 no_worker_option = click.option(
     "--no-worker", is_flag=True,
-    help="Start no job worker beside the web server (accepted now; there is no job worker "
-         "yet, so this changes nothing).")
+    help="Start no job worker (`kamflow worker`) beside the web server: run one yourself, "
+         "or jobs started from the web wait.")
 
 
-def _serve(host: str, port: int, workers: int | None, dev: bool) -> None:
+def _serve(host: str, port: int, workers: int | None, dev: bool, no_worker: bool) -> None:
     from web.serving import DEFAULT_WORKERS, serve as run_server
 
-    run_server(host, port, workers or DEFAULT_WORKERS, dev)
+    run_server(host, port, workers or DEFAULT_WORKERS, dev, job_worker=not no_worker)
 
 
 @cli.command()
@@ -37,7 +37,7 @@ def _serve(host: str, port: int, workers: int | None, dev: bool) -> None:
 def serve(host: str, port: int, workers: int | None, dev: bool, no_worker: bool):
     """Serve the web app with gunicorn (several worker processes); --dev for Flask's reloader."""
     click.echo(f"kamflow: serving on http://{host}:{port}/ (Ctrl-C stops)")
-    _serve(host, port, workers, dev)
+    _serve(host, port, workers, dev, no_worker)
 
 
 @cli.command()
@@ -82,7 +82,7 @@ def demo(ctx, customers: int, seed: int, as_of, no_serve: bool, host: str, port:
     if not no_serve:
         ctx.setup_engine.dispose()
         click.echo(f"  open http://{host}:{port}/ (Ctrl-C stops)")
-        _serve(host, port, workers, dev)
+        _serve(host, port, workers, dev, no_worker)
 
 
 @cli.group()

@@ -134,6 +134,8 @@ COMMANDS = {
     "scheduler": ("engine.cli.scheduler_cmds", "scheduler",
                   "Run scheduled evaluations, daily maintenance and notification delivery."),
     "notify": ("engine.cli.scheduler_cmds", "notify", "Notification delivery (e-mail, webhook)."),
+    "worker": ("engine.cli.scheduler_cmds", "worker",
+               "Run jobs started from the web (evaluations, dry runs, imports)."),
     "tasks": ("engine.cli.workflow_cmds", "tasks",
               "Tasks created by workflows: list them, complete one."),
     "token": ("engine.cli.token_cmds", "token", "API tokens: create, revoke, list."),

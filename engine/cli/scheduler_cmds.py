@@ -59,3 +59,30 @@ def send(ctx, verbose: bool):
     _log_to_stderr(verbose)
     report = deliver_pending(ctx.engine, NotifySettings.load(ctx.settings))
     click.echo(str(report))
+
+
+@click.command()
+@click.option("--once", is_flag=True, help="Run the jobs waiting now, then exit.")
+@click.option("-v", "--verbose", is_flag=True)
+@pass_context
+@reports_errors
+def worker(ctx, once: bool, verbose: bool):
+    """Run jobs started from the web (evaluations, dry runs, imports), one at a time.
+
+    `kamflow serve` starts one beside the web server unless --no-worker; several may run side
+    by side against one database: each job is claimed once, and a job whose worker died is
+    taken over.
+    """
+    import signal
+    import threading
+
+    from engine.jobs.worker import WorkerSettings, work
+
+    _log_to_stderr(verbose)
+    settings = WorkerSettings.load(ctx.settings)
+    stop = threading.Event()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: stop.set())     # finish the job at hand, then stop
+    done = work(ctx.engine, stop, settings, once=once)
+    if once:
+        click.echo(f"{done} job{'' if done == 1 else 's'} run")

@@ -25,6 +25,7 @@ from .runs import (
     SchedulerTick,
     SegmentOverride,
 )
+from .jobs import JOB_STATUSES, Job
 from .tokens import TOKEN_PURPOSES, AccessToken
 from .workflow import TASK_STATUSES, UNCLASSIFIED, Task, WorkflowState
 
@@ -52,6 +53,8 @@ __all__ = [
     "Notification",
     "AuditEntry",
     "AccessToken",
+    "Job",
+    "JOB_STATUSES",
     "TOKEN_PURPOSES",
     "ROLES",
     "SENIORITIES",

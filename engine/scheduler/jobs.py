@@ -15,12 +15,10 @@ from __future__ import annotations
 import logging
 from datetime import date
 
-from sqlalchemy import Engine, select, update
+from sqlalchemy import Engine
 
-from engine.db import transaction
-from engine.models import EvaluationRun, utcnow
 from engine.notify import NotifySettings, deliver_pending
-from engine.runs import evaluate_and_follow
+from engine.runs import evaluate_and_follow, stored_run_for
 from engine.scheduler.ticks import Tick
 from engine.workflows import apply_run, maintain
 
@@ -28,23 +26,9 @@ log = logging.getLogger(__name__)
 TRIGGER = "scheduler"
 
 
-def _stored_run(engine: Engine, tick: Tick) -> EvaluationRun | None:
-    """The run made for ``tick`` by an earlier attempt; one left running is retired."""
-    with transaction(engine) as session:
-        run = session.scalar(select(EvaluationRun).where(EvaluationRun.tick_key == tick.key))
-        if run is None or run.status == "completed":
-            return run
-        # The process making it died (or it failed): keep it as history, free the tick key.
-        session.execute(update(EvaluationRun).where(EvaluationRun.id == run.id).values(
-            status="failed", tick_key=None, finished_at=run.finished_at or utcnow(),
-            error=run.error or f"interrupted; made again for tick {tick.key}"))
-        log.warning("run %s for %s was left %s; evaluating again", run.id, tick.key, run.status)
-        return None
-
-
 def evaluate_ruleset(engine: Engine, tick: Tick, as_of: date, ruleset_id: str) -> int:
     """Evaluate ``ruleset_id`` for ``tick`` and drive the workflows; the run's id."""
-    run = _stored_run(engine, tick)
+    run = stored_run_for(engine, tick.key)
     if run is None:
         followed = evaluate_and_follow(engine, ruleset_id, as_of, trigger=TRIGGER,
                                        tick_key=tick.key)

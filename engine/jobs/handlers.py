@@ -1,0 +1,95 @@
+"""What each kind of job does. A handler takes the engine, the job's parameters, its
+idempotency key and a progress callback, and returns a JSON-ready result; an exception is the
+job's error. Parameters come from the web's own forms and are checked again here.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Callable
+
+from sqlalchemy import Engine
+
+from engine.errors import InvalidInput, Problem
+
+Progress = Callable[[int, str], None]
+Handler = Callable[[Engine, dict[str, Any], str, Progress], dict[str, Any]]
+HANDLERS: dict[str, Handler] = {}
+
+
+def handler(kind: str):
+    def register(function: Handler) -> Handler:
+        HANDLERS[kind] = function
+        return function
+
+    return register
+
+
+def _as_of(params: dict[str, Any]) -> dt.date | None:
+    text = params.get("as_of")
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except (TypeError, ValueError):
+        raise InvalidInput([Problem(path="$.as_of", message=f"{text!r} is not a date "
+                                                             "(YYYY-MM-DD)")], "job") from None
+
+
+def _run_summary(result) -> dict[str, Any]:
+    return {"ruleset": result.ruleset_id, "as_of": result.as_of.isoformat(),
+            "counts": result.counts, "migration": result.migration,
+            "warnings": result.warnings}
+
+
+@handler("evaluate")
+def evaluate_job(engine: Engine, params: dict[str, Any], key: str,
+                 progress: Progress) -> dict[str, Any]:
+    """A stored run of a ruleset with its workflow consequences, made once under ``key``."""
+    from engine.evaluation import evaluate
+    from engine.runs import stored_run_for
+    from engine.workflows import apply_run, apply_stored_run
+
+    run = stored_run_for(engine, key)
+    if run is not None:                 # an earlier attempt stored it; make sure it was applied
+        report = apply_run(engine, run.id)
+        return {"run_id": run.id, "resumed": True, "moved": report.moved,
+                "tasks_created": report.created, "tasks_cancelled": report.cancelled}
+    reports = []
+
+    def follow(session, result) -> None:
+        progress(60, "scores stored; applying workflows")
+        reports.append(apply_stored_run(session, result.run_id))
+
+    progress(5, "evaluating")
+    result = evaluate(engine, params["ruleset"], as_of=_as_of(params), trigger="web",
+                      tick_key=key, after_store=[follow])
+    report = reports[0]
+    return {"run_id": result.run_id, **_run_summary(result), "moved": report.moved,
+            "tasks_created": report.created, "tasks_cancelled": report.cancelled}
+
+
+@handler("dry_run")
+def dry_run_job(engine: Engine, params: dict[str, Any], key: str,
+                progress: Progress) -> dict[str, Any]:
+    """What a run of a ruleset (or of one of its stored versions) would give; stores nothing."""
+    from engine.evaluation import evaluate
+
+    progress(5, "evaluating (dry run)")
+    result = evaluate(engine, params["ruleset"], as_of=_as_of(params), dry_run=True,
+                      version=params.get("version"))
+    return _run_summary(result)
+
+
+@handler("import")
+def import_job(engine: Engine, params: dict[str, Any], key: str,
+               progress: Progress) -> dict[str, Any]:
+    """Import an uploaded file (all or nothing, so a second attempt is harmless)."""
+    from engine.imports.importer import import_file
+
+    progress(5, f"reading {params['kind']}")
+    report = import_file(engine, params["kind"], params["path"],
+                         dry_run=bool(params.get("dry_run")), encoding=params.get("encoding"),
+                         actor=params.get("actor"))
+    return {"kind": report.kind, "rows": report.rows, "added": report.added,
+            "changed": report.changed, "unchanged": report.unchanged,
+            "dry_run": report.dry_run, "encoding": report.encoding}
