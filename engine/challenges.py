@@ -9,6 +9,7 @@ through its customer.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 from sqlalchemy import Connection, and_, func, select
@@ -26,6 +27,7 @@ from engine.text import pick_text
 CHALLENGE_APPROVED, CHALLENGE_REJECTED = "challenge.approved", "challenge.rejected"
 DECIDED = (APPROVED, REJECTED)
 COMMENT_MAX = 2000
+COLOR = re.compile(r"#[0-9a-fA-F]{6}")
 SUBJECTS = {
     CHALLENGE_APPROVED: {"en": "Challenge approved: {customer} ({code}) is {segment} until {until}",
                          "zh": "申诉已批准:{customer}({code})调整为{segment},有效期至 {until}"},
@@ -45,8 +47,14 @@ class SegmentLook:
 
 def segment_looks(session: Session) -> dict[tuple[str, str], SegmentLook]:
     """(ruleset id, segment id) → label and colour, from the published rulesets."""
-    return {(ruleset.id, segment.id): SegmentLook(segment.id, _plain(segment.label), segment.color)
+    return {(ruleset.id, segment.id): SegmentLook(segment.id, _plain(segment.label),
+                                                  _color(segment.color))
             for ruleset in published_specs(session, "ruleset") for segment in ruleset.segments}
+
+
+def _color(color: str | None) -> str | None:
+    """``color`` if it is ``#rrggbb`` (what the schema allows), else none."""
+    return color if isinstance(color, str) and COLOR.fullmatch(color) else None
 
 
 def _plain(label) -> str | dict[str, str]:
