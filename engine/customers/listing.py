@@ -359,6 +359,14 @@ def customer_page(connection: Connection, viewer: Viewer, filters: CustomerFilte
     return Page(items, next_cursor)
 
 
+def check_filters(connection: Connection, viewer: Viewer, filters: CustomerFilter,
+                  sort: str = "code") -> None:
+    """Raise :class:`InvalidInput` if ``filters`` or ``sort`` are not valid (before a stream
+    starts, whose errors could no longer be answered)."""
+    name, _direction = _split_sort(sort)
+    _build(connection, viewer, filters, name)
+
+
 def customer_count(connection: Connection, viewer: Viewer, filters: CustomerFilter,
                    cap: int = COUNT_CAP) -> tuple[int, bool]:
     """How many customers match: ``(n, False)``, or ``(cap, True)`` when more than ``cap``
