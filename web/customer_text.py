@@ -20,8 +20,11 @@ _LINEAR = re.compile(r"linear from (\S+) to (\S+)")
 
 STATUS = {"open": _l("Open"), "in_progress": _l("In progress"), "done": _l("Done"),
           "cancelled": _l("Cancelled"), "pending": _l("Pending"), "approved": _l("Approved")}
-KINDS = {"visit": _l("Visit"), "call": _l("Call"), "meeting": _l("Meeting"),
-         "email": _l("E-mail"), "review": _l("Review"), "other": _l("Other")}
+KINDS = {"visit": _l("Visit"), "call": _l("Call"), "plan": _l("Plan"),
+         "support": _l("Support"), "review": _l("Review"),
+         # visit channels
+         "face_to_face": _l("Face to face"), "phone": _l("Phone"), "wechat": _l("WeChat"),
+         "meeting": _l("Meeting")}
 
 
 def label_of(text) -> str:
