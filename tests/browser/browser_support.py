@@ -95,6 +95,20 @@ def axe_violations(page) -> list[dict]:
         " nodes: v.nodes.map(n => n.target.join(' ') + ' :: ' + n.failureSummary)}))")
 
 
+HTML_LANG = {"zh": "zh-CN", "en": "en"}
+LANGUAGE_BUTTONS = {"zh": "中文", "en": "English"}
+
+
+def set_language(page, language: str) -> None:
+    """Have the page in ``language`` ('zh' or 'en'), with the language switch if needed (the
+    choice is stored on the signed-in user)."""
+    from playwright.sync_api import expect
+
+    if page.locator("html").get_attribute("lang") != HTML_LANG[language]:
+        page.get_by_role("button", name=LANGUAGE_BUTTONS[language], exact=True).click()
+        expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[language])
+
+
 def screenshot(page, name: str) -> Path:
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

@@ -40,7 +40,7 @@ from typing import Iterator
 
 import pytest
 
-from browser_support import LOCALES, fetch, free_port, watch_console
+from browser_support import LOCALES, fetch, free_port, set_language, watch_console
 
 HERE = Path(__file__).resolve().parent
 CHROMIUM = Path("/usr/bin/chromium")
@@ -203,10 +203,10 @@ def open_page(browser, live_server):
 
     contexts = []
 
-    def open_(username: str | None, width: int = 1280, language: str = "zh"):
+    def open_(username: str | None, width: int = 1280, language: str | None = "zh"):
         from web_world import PASSWORD
 
-        context = browser.new_context(base_url=live_server.url, locale=LOCALES[language],
+        context = browser.new_context(base_url=live_server.url, locale=LOCALES[language or "zh"],
                                       viewport={"width": width, "height": 900})
         context.set_default_timeout(10_000)
         contexts.append(context)
@@ -219,6 +219,8 @@ def open_page(browser, live_server):
         page.locator("input[name=password]").fill(PASSWORD)
         page.locator("form[action='/login'] button[type=submit]").click()
         expect(page).not_to_have_url(_login_url())
+        if language:
+            set_language(page, language)
         return page
 
     yield open_
