@@ -13,7 +13,9 @@ assigned by a workflow rule (a senior rep for a high-potential hospital, say) is
 assignee if the customer page answers 404. Merged customers are in no list (``live()``).
 
 Facts, scores, overrides and challenges are seen through their customer; notifications are the
-viewer's own (an admin also sees those addressed to every admin).
+viewer's own (an admin also sees those addressed to every admin); jobs are their creator's (and
+every admin's). Runs are read by managers and admins; what a run page counts is still limited
+to the viewer's customers.
 
 A condition is a SQLAlchemy expression over the tables of ``engine.models``; callers add it to
 their ``where``. A record that does not satisfy it is answered as if it did not exist.
@@ -26,7 +28,7 @@ from sqlalchemy import ColumnElement, and_, false, or_, select, true
 from sqlalchemy.sql import Select
 
 from engine.customers.merged import live
-from engine.models import Customer, Notification, Task, User
+from engine.models import Customer, Job, Notification, Task, User
 
 ADMIN, MANAGER, REP, STAFF = "admin", "manager", "rep", "staff"
 ROLES = (ADMIN, MANAGER, REP, STAFF)
@@ -37,6 +39,8 @@ CHALLENGES_SEGMENTS = (REP, MANAGER, ADMIN)
 DECIDES_CHALLENGES = (MANAGER, ADMIN)
 WORKS_TASKS = (ADMIN, MANAGER, REP, STAFF)
 REASSIGNS_TASKS = (MANAGER, ADMIN)
+READS_RUNS = (MANAGER, ADMIN)
+RUNS_EVALUATIONS = (ADMIN,)
 
 
 @dataclass(frozen=True)
@@ -120,6 +124,14 @@ def notifications(viewer: Viewer) -> ColumnElement[bool]:
     if viewer.role == ADMIN:
         return or_(own, Notification.user_id.is_(None))
     return own
+
+
+def jobs(viewer: Viewer) -> ColumnElement[bool]:
+    """The condition on ``jobs`` of being one ``viewer`` may follow: their own; an admin's
+    every job."""
+    if viewer.role == ADMIN:
+        return true()
+    return Job.created_by == viewer.username
 
 
 def may(viewer: Viewer, roles: tuple[str, ...]) -> bool:

@@ -19,6 +19,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from engine.db import transaction
+from engine.jobs.queue import enqueue
 from engine.models import Customer, Notification, Order, Product, Task, User
 from engine.overrides import request_override
 from engine.runs import evaluate_and_follow
@@ -51,6 +52,7 @@ class World:
     run_id: int = 0
     challenge_id: int = 0
     notifications: dict[str, int] = field(default_factory=dict)  # username → one id
+    jobs: dict[str, int] = field(default_factory=dict)           # username → a job they started
 
     def own(self, role: str) -> dict[str, object]:
         """Records the user of ``role`` may see (an admin: r1's)."""
@@ -58,13 +60,14 @@ class World:
         task_of = {"admin": "r1", "manager": "r1", "rep": "r1", "staff": "s1"}[role]
         return {"customer": "C1", "task": self.tasks[task_of], "run": self.run_id,
                 "challenge": self.challenge_id,
-                "notification": self.notifications.get(user, 0), "user": self.users[user]}
+                "notification": self.notifications.get(user, 0), "user": self.users[user],
+                "job": self.jobs[user]}
 
     def other(self, role: str) -> dict[str, object]:
         """Records the user of ``role`` may not see (for an admin there are none: r2's)."""
         return {"customer": "C2", "task": self.tasks["r2"], "run": self.run_id,
                 "challenge": self.challenge_id, "notification": self.notifications["r2"],
-                "user": self.users["r2"]}
+                "user": self.users["r2"], "job": self.jobs["r2"]}
 
 
 def build_world(engine) -> World:
@@ -80,6 +83,9 @@ def build_world(engine) -> World:
             session, "C1", _other_segment(session, world.run_id), AS_OF + dt.timedelta(days=90),
             "科室扩建, 下季度起量", "r1", today=AS_OF).id
         _notify(session, world)
+        for username in ("admin", "m1", "r1", "r2", "s1"):
+            world.jobs[username] = enqueue(session, "dry_run", {"ruleset": RULESET},
+                                           username).id
     return world
 
 

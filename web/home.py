@@ -3,7 +3,6 @@ manager's team picture and approvals, an admin's runs and their warnings."""
 from __future__ import annotations
 
 from flask import Blueprint, render_template
-from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy.orm import Session
 
@@ -15,9 +14,6 @@ from web.areas import areas_for
 from web.database import get_engine
 
 bp = Blueprint("home", __name__)
-
-RUN_STATUS_LABELS = {"running": _l("running"), "completed": _l("completed"),
-                     "failed": _l("failed")}
 
 
 def segment_styles(session: Session) -> dict[str, dict[str, object]]:
@@ -44,5 +40,4 @@ def index():
         if viewer.is_admin:
             figures["runs"] = home_figures.latest_runs(connection)
     return render_template("home.html", areas=areas_for(current_user.role), today=today,
-                           run_status_labels=RUN_STATUS_LABELS,
                            **figures)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
 from web import assets
@@ -9,9 +10,22 @@ from web.accounts import ROLE_LABELS
 from web.areas import areas_for
 
 
+RUN_STATUS_LABELS = {"running": _l("running"), "completed": _l("completed"),
+                     "failed": _l("failed")}
+RUN_TRIGGER_LABELS = {"cli": _l("command line"), "scheduler": _l("schedule"), "web": _l("web")}
+JOB_STATUS_LABELS = {"queued": _l("waiting for a worker"), "running": _l("running"),
+                     "done": _l("done"), "failed": _l("failed")}
+JOB_KIND_LABELS = {"evaluate": _l("Evaluation"), "dry_run": _l("Dry run"),
+                   "import": _l("Data import")}
+
+
 def init_app(app: Flask) -> None:
     assets.init_app(app)
-    app.jinja_env.globals.update(role_labels=ROLE_LABELS, navigation=navigation)
+    app.jinja_env.globals.update(role_labels=ROLE_LABELS, navigation=navigation,
+                                 run_status_labels=RUN_STATUS_LABELS,
+                                 run_trigger_labels=RUN_TRIGGER_LABELS,
+                                 job_status_labels=JOB_STATUS_LABELS,
+                                 job_kind_labels=JOB_KIND_LABELS)
 
 
 def navigation():

@@ -4,7 +4,7 @@
 denied until it is declared here.
 
 A path may name the records of ``tests.web_world.World`` as ``{customer}``, ``{task}``,
-``{run}``, ``{challenge}``, ``{notification}`` and ``{user}``: the test fills them with the
+``{run}``, ``{challenge}``, ``{notification}``, ``{user}`` and ``{job}``: the test fills them with the
 signed-in user's own record, and again with somebody else's.
 """
 from __future__ import annotations
