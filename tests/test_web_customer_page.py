@@ -3,13 +3,13 @@ facts, and the visibility policy (another rep's customer answers 404)."""
 from __future__ import annotations
 
 import datetime as dt
-import html
 import re
 
 import pytest
 from sqlalchemy import select
 
 from engine.db import transaction
+from engine.definitions.published import published_spec
 from engine.evaluation.explain import explain
 from engine.models import AuditEntry, Customer, SegmentOverride, Visit
 from web_support import app, client, make_app, post_form, sign_in, text  # noqa: F401
@@ -55,16 +55,23 @@ def test_page_shows_segment_and_why_with_the_numbers_of_explain(engine, app, wor
             assert f'<span class="axis-score">{shown(axis.score)}</span>' in body
             for item in axis.items:
                 row = re.search(r"<tr>\s*<th scope=\"row\">[^<]*</th>\s*"
-                                rf"<td data-label=\"[^\"]*\">{re.escape(html.escape(shown(item.value)))}</td>"
+                                r"<td data-label=\"[^\"]*\">[^<]*</td>"
                                 r"\s*<td[^>]*>[^<]*</td>\s*"
                                 rf"<td class=\"num\"[^>]*>{re.escape(shown(item.points))}</td>\s*"
                                 rf"<td class=\"num\"[^>]*>{re.escape(shown(item.weight))}</td>\s*"
                                 rf"<td class=\"num\"[^>]*>{re.escape(shown(item.contribution))}</td>",
                                 body)
                 assert row, f"no row for {item.metric} in the why table"
+    # A field metric's value is shown by its option's label; a number as the rep reads it.
+    why = body.split('id="why"', 1)[1].split('id="profile"', 1)[0]
+    assert re.search(r'<td data-label="[^"]*">扩建/新增床位</td>', why)
+    assert re.search(r'<td data-label="[^"]*">1,200</td>', why)
     # The computed segment's badge carries its color from the ruleset.
-    segment = found.segment
-    assert f'fill="' in body and segment
+    with transaction(engine) as session:
+        spec = published_spec(session, "ruleset", "value_potential")
+    segment = next(s for s in spec.segments if s.id == found.segment)
+    assert re.search(rf'<circle [^>]*fill="{re.escape(segment.color)}"/></svg>'
+                     rf'{re.escape(segment.label.get("zh"))}</span>', body)
     # The pending challenge of the world is shown, with its reason.
     assert "科室扩建, 下季度起量" in body
 

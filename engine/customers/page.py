@@ -18,6 +18,7 @@ from engine.access import Viewer
 from engine.definitions.published import published_specs
 from engine.definitions.ruleset_specs import RulesetSpec, build_ruleset
 from engine.definitions.specs import FormSpec
+from engine.forms import number_text
 from engine.models import (Customer, CustomerScore, EvaluationRun, Order, Payment, Product,
                            SegmentOverride, Task, User, Visit)
 from engine.overrides import APPROVED, PENDING
@@ -96,6 +97,11 @@ class Standing:
     override: ActiveOverride | None
     pending: tuple[ActiveOverride, ...]
     metric_labels: dict[str, Any]     # metric id → human text (str or locale map)
+    option_labels: dict[str, dict]    # metric id of a select field → option text → label
+
+    def option_label(self, metric_id: str, value_text: str | None):
+        """The form option's label of a field metric's value, or None."""
+        return self.option_labels.get(metric_id, {}).get(value_text)
 
     def segment_spec(self, segment_id: str | None):
         return next((s for s in self.ruleset.segments if s.id == segment_id), None)
@@ -123,7 +129,8 @@ def standings(session: Session, viewer: Viewer, customer: CustomerHead, form: Fo
         active = next((o[1] for o in mine if o[2] == APPROVED), None)
         pending = tuple(o[1] for o in mine if o[2] == PENDING)
         found.append(Standing(spec, run.id, run.as_of, score_id is not None, segment, effective,
-                              previous, active, pending, _metric_labels(content, form)))
+                              previous, active, pending, _metric_labels(content, form),
+                              _option_labels(content, form)))
     return found
 
 
@@ -149,6 +156,17 @@ def _metric_labels(content: dict, form: FormSpec | None) -> dict[str, Any]:
             label = dict(field.label.by_locale) if field is not None else None
         labels[metric_id] = label if label is not None else metric_id
     return labels
+
+
+def _option_labels(content: dict, form: FormSpec | None) -> dict[str, dict]:
+    """For each ``{field: KEY}`` metric of a field with options: option text → its label."""
+    found: dict[str, dict] = {}
+    for metric_id, spec in content.get("metrics", {}).items():
+        field = form.field(spec["field"]) if form is not None and "field" in spec else None
+        if field is not None and field.options:
+            found[metric_id] = {number_text(o.value): dict(o.label.by_locale)
+                                for o in field.options}
+    return found
 
 
 def pending_challenges(session: Session, viewer: Viewer, customer_id: int) -> list:
