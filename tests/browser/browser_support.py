@@ -67,11 +67,15 @@ def watch_console(page) -> None:
             errors.append(f"{response.status} for {response.request.resource_type} "
                           f"{response.url}")
 
+    def on_request_failed(request) -> None:
+        # ERR_ABORTED: a load cut short by leaving the page (a click on a link), not a fault.
+        if "ERR_ABORTED" not in (request.failure or ""):
+            errors.append(f"request failed: {request.url} ({request.failure})")
+
     page.on("pageerror", lambda error: errors.append(f"page error: {error}"))
     page.on("console", on_console)
     page.on("response", on_response)
-    page.on("requestfailed", lambda request: errors.append(
-        f"request failed: {request.url} ({request.failure})"))
+    page.on("requestfailed", on_request_failed)
 
 
 _PAGE_STATUS_NOTE = "Failed to load resource: the server responded with a status of"
