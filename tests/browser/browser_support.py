@@ -113,10 +113,25 @@ def set_language(page, language: str) -> None:
         expect(page.locator("html")).to_have_attribute("lang", HTML_LANG[language])
 
 
+PART_HEIGHT = 1600
+
+
 def screenshot(page, name: str) -> Path:
+    """``<name>.png`` of the whole page; a page taller than two parts is also kept in parts
+    (``<name>.part1.png`` …) that stay readable at full size."""
     ARTIFACTS.mkdir(exist_ok=True)
+    for old in ARTIFACTS.glob(f"{name}.part*.png"):
+        old.unlink()
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
+    width, height = page.evaluate(
+        "() => [document.documentElement.scrollWidth, document.documentElement.scrollHeight]")
+    if height > 2 * PART_HEIGHT:
+        for number, top in enumerate(range(0, height, PART_HEIGHT), start=1):
+            clip = {"x": 0, "y": top, "width": width,
+                    "height": min(PART_HEIGHT, height - top)}
+            page.screenshot(path=str(ARTIFACTS / f"{name}.part{number}.png"), full_page=True,
+                            clip=clip)
     return path
 
 
