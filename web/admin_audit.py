@@ -1,6 +1,161 @@
-"""Placeholder: this area's pages are being built."""
+"""``/admin/audit``: the audit log for admins (SPEC §5.1, §7): entries newest first, filtered
+by who, what and when through the query string, in keyset pages, with links to the records
+they are about, and as CSV."""
 from __future__ import annotations
 
-from flask import Blueprint
+import csv
+import datetime as dt
+import io
+import json
+import re
+from zoneinfo import ZoneInfo
+
+from flask import (Blueprint, Response, current_app, render_template, request,
+                   stream_with_context, url_for)
+from flask_babel import gettext as _
+
+from engine import access, audit_log
+from engine.spreadsheet import cell
+from web.accounts import role_required
+from web.database import get_engine
 
 bp = Blueprint("admin_audit", __name__)
+ADMINS = (access.ADMIN,)
+SUMMARY_LENGTH = 160
+WORKFLOW_RUN = re.compile(r"@run(\d+)$")
+CSV_HEADER = ("id", "at", "actor", "action", "object_type", "object_id", "details")
+
+
+def zone() -> ZoneInfo:
+    return ZoneInfo(current_app.config["TIMEZONE"])
+
+
+def local_time(moment: dt.datetime | None) -> str:
+    """``moment`` in the configured time zone, to the minute ('' for none)."""
+    if moment is None:
+        return ""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M")
+
+
+def _date(name: str, errors: dict) -> dt.date | None:
+    raw = (request.args.get(name) or "").strip()
+    if not raw:
+        return None
+    try:
+        return dt.date.fromisoformat(raw)
+    except ValueError:
+        errors[name] = _("Enter a date as YYYY-MM-DD.")
+        return None
+
+
+def _filters() -> tuple[audit_log.AuditFilters, dict]:
+    """The filters of the query string, and the problems with them (field → message)."""
+    args, errors = request.args, {}
+
+    def text(name: str, limit: int = 200) -> str | None:
+        return (args.get(name) or "").strip()[:limit] or None
+
+    date_from, date_to = _date("from", errors), _date("to", errors)
+    if date_from and date_to and date_to < date_from:
+        errors["to"] = _("The end date is before the start date.")
+    filters = audit_log.AuditFilters(
+        actor=text("actor", 100), action=text("action", 100), object_type=text("type", 50),
+        date_from=date_from, date_to=date_to, object_text=text("object"),
+        before=args.get("before", type=int))
+    return filters, errors
+
+
+def object_link(row) -> str | None:
+    """The page of the record an entry is about, when there is one and it is cheap to find."""
+    kind, object_id = row.object_type, row.object_id
+    details = row.details if isinstance(row.details, dict) else {}
+    if kind == "customer" and object_id:
+        return url_for("customer.show", code=object_id)
+    if kind == "segment_override" and details.get("customer_code"):
+        return url_for("customer.show", code=str(details["customer_code"]))
+    if kind == "task" and object_id.isdigit():
+        return url_for("tasks.detail", task_id=int(object_id))
+    if kind == "job" and object_id.isdigit():
+        return url_for("jobs.show", job_id=int(object_id))
+    if kind in ("run", "evaluation_run") and object_id.isdigit():
+        return url_for("runs.show", run_id=int(object_id))
+    if kind == "workflow" and WORKFLOW_RUN.search(object_id):
+        return url_for("runs.show", run_id=int(WORKFLOW_RUN.search(object_id).group(1)))
+    if kind == "user" and row.object_user_id is not None:
+        return url_for("admin_users.edit", user_id=row.object_user_id)
+    if kind == "access_token" and isinstance(details.get("user_id"), int):
+        return url_for("admin_users.edit", user_id=details["user_id"])
+    return None
+
+
+def details_text(details) -> str:
+    """The details as JSON text (shown as text, never as markup)."""
+    if not details:
+        return ""
+    return json.dumps(details, ensure_ascii=False, sort_keys=True, default=str)
+
+
+def _entry(row) -> dict:
+    full = details_text(row.details)
+    return {"id": row.id, "at": local_time(row.at), "actor": row.actor,
+            "actor_url": (url_for("admin_users.edit", user_id=row.actor_user_id)
+                          if row.actor_user_id is not None else None),
+            "action": row.action, "object_type": row.object_type, "object_id": row.object_id,
+            "object_url": object_link(row), "details": full,
+            "summary": full if len(full) <= SUMMARY_LENGTH else full[:SUMMARY_LENGTH] + "…",
+            "definition": row.action.startswith("definition.")}
+
+
+@bp.get("/admin/audit")
+@role_required(*ADMINS)
+def index():
+    filters, errors = _filters()
+    with get_engine().connect() as connection:
+        rows, next_before = ([], None) if errors else audit_log.entries(connection, filters,
+                                                                         zone())
+        object_types = audit_log.object_types(connection)
+        actors = audit_log.actors(connection)
+    args = {key: value for key, value in request.args.items() if key != "before" and value}
+    return render_template("admin/audit.html", entries=[_entry(row) for row in rows],
+                           next_before=next_before, args=args, errors=errors,
+                           object_types=object_types, actors=actors,
+                           tz=current_app.config["TIMEZONE"]), 400 if errors else 200
+
+
+@bp.get("/admin/audit/export.csv")
+@role_required(*ADMINS)
+def export():
+    filters, errors = _filters()
+    if errors:
+        return Response("; ".join(errors.values()) + "\n", status=400, mimetype="text/plain")
+    engine, tz = get_engine(), zone()
+
+    def rows():
+        buffer = io.StringIO()
+        writer = csv.writer(buffer, lineterminator="\r\n")
+
+        def flush() -> str:
+            data = buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+            return data
+
+        buffer.write("\ufeff")
+        writer.writerow(CSV_HEADER)
+        yield flush()
+        with engine.connect() as connection:
+            for n, row in enumerate(audit_log.stream(connection, filters, tz), 1):
+                at = row.at.astimezone(tz).isoformat(timespec="seconds")
+                writer.writerow([row.id, at] + [cell(value) for value in (
+                    row.actor, row.action, row.object_type, row.object_id,
+                    details_text(row.details))])
+                if n % 500 == 0:
+                    yield flush()
+        yield flush()
+
+    response = Response(stream_with_context(rows()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = "attachment; filename=audit.csv"
+    response.headers["Content-Type"] = "text/csv; charset=utf-8"
+    return response
