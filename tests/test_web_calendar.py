@@ -49,7 +49,7 @@ def test_feed_lists_the_users_open_tasks(engine, world, web):
     flat = unfold(body)
     assert flat.count("BEGIN:VEVENT") == len(own) > 0
     for task_id, due in own:
-        assert f"UID:task-{task_id}@localhost" in flat
+        assert f"\r\nUID:task-{task_id}@kamflow\r\n" in flat
         assert f"DTSTART;VALUE=DATE:{due.strftime('%Y%m%d')}" in flat
     assert f"UID:task-{world.tasks['r2']}@" not in flat and f"UID:task-{world.tasks['s1']}@" not in flat
     assert "C1 人民医院" in flat and "DTSTAMP:" in flat
@@ -111,8 +111,9 @@ def test_link_page_shows_the_address_once_and_revoke_stops_it(engine, world, web
     assert sign_in(client, "r1", PASSWORD).status_code == 302
     assert "生成日历链接" in text(client.get("/tasks"))
     page = text(client.post("/calendar/link", data={"csrf_token": csrf_token(client, "/tasks")}))
-    url = re.search(r'value="(http://localhost/calendar/(kfc_[^"]+)\.ics)"', page)
+    url = re.search(r'>(http://localhost/calendar/(kfc_[^<]+)\.ics)</textarea>', page)
     assert url, page
+    assert f'href="webcal://localhost/calendar/{url.group(2)}.ics"' in page
     assert client.get(f"/calendar/{url.group(2)}.ics").status_code == 200
     assert url.group(2) not in text(client.get("/tasks"))     # shown once only
     assert "重新生成日历链接" in text(client.get("/tasks"))

@@ -112,8 +112,11 @@ def test_task_notifications_link_to_the_task(engine, world, web):
         session.add(Notification(user_id=world.users["r1"], kind="task.assigned",
                                  subject="新任务", body="",
                                  payload={"task_id": world.tasks["r1"]}))
+        session.add(Notification(user_id=world.users["r1"], kind="segment.changed",
+                                 subject="C1 变了", body="", payload={"customer_code": "C1"}))
     page = text(signed_in(web, "r1").get("/notifications"))
     assert f'href="/tasks/{world.tasks["r1"]}"' in page
+    assert 'href="/customers/C1"' in page
 
 
 def test_without_csrf_nothing_is_marked(engine, world, web):

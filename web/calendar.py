@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 
-from flask import Blueprint, Response, abort, flash, redirect, render_template, request, url_for
+from flask import Blueprint, Response, abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
@@ -26,9 +26,14 @@ MAX_EVENTS = 5000
 CONTROL = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 LINE_OCTETS = 75
 FEED_TEXT = {
-    "zh": {"name": "kamflow 任务", "customer": "客户", "kind": "类型", "status": "状态"},
-    "en": {"name": "kamflow tasks", "customer": "Customer", "kind": "Kind", "status": "Status"},
+    "zh": {"name": "kamflow 任务", "customer": "客户", "kind": "类型", "status": "状态",
+           "open": "待办", "in_progress": "进行中"},
+    "en": {"name": "kamflow tasks", "customer": "Customer", "kind": "Kind", "status": "Status",
+           "open": "open", "in_progress": "in progress"},
 }
+# The UID's domain part: the same for every address the app is reached by, so that an event
+# keeps its identity (RFC 5545 §3.8.4.7).
+UID_DOMAIN = "kamflow"
 
 
 # ------------------------------------------------------------------------- serialization
@@ -66,7 +71,7 @@ def _stamp(moment: dt.datetime) -> str:
     return moment.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
 
 
-def calendar_text(events: list[dict], name: str, host: str) -> str:
+def calendar_text(events: list[dict], name: str) -> str:
     """A VCALENDAR of all-day VEVENTs, one per task (``id``, ``due``, ``summary``,
     ``description``, ``url``); the UID is the task's, so an update replaces the event."""
     stamp = _stamp(utcnow())
@@ -77,7 +82,7 @@ def calendar_text(events: list[dict], name: str, host: str) -> str:
     for event in events:
         due: dt.date = event["due"]
         lines += [content_line("BEGIN", "VEVENT"),
-                  content_line("UID", f"task-{event['id']}@{host}"),
+                  content_line("UID", f"task-{event['id']}@{UID_DOMAIN}"),
                   content_line("DTSTAMP", stamp),
                   content_line("DTSTART;VALUE=DATE", due.strftime("%Y%m%d")),
                   content_line("DTEND;VALUE=DATE",
@@ -108,9 +113,9 @@ def _events(session: Session, user) -> list[dict]:
     for task_id, title, kind, status, due, code, name in rows:
         text = pick_text(title, user.locale)
         events.append({
-            "id": task_id, "due": due, "summary": f"{text} · {name}",
+            "id": task_id, "due": due, "summary": text if name in text else f"{text} · {name}",
             "description": f"{texts['customer']}: {name} ({code})\n{texts['kind']}: {kind}\n"
-                           f"{texts['status']}: {status}",
+                           f"{texts['status']}: {texts.get(status, status)}",
             "url": url_for("tasks.detail", task_id=task_id, _external=True)})
     return events
 
@@ -123,7 +128,7 @@ def feed(token: str):
             abort(404)
         events = _events(session, user)
         name = FEED_TEXT.get(user.locale or "zh", FEED_TEXT["zh"])["name"]
-    body = calendar_text(events, name, request.host.split(":")[0] or "kamflow")
+    body = calendar_text(events, name)
     response = Response(body.encode("utf-8"), content_type="text/calendar; charset=utf-8")
     response.headers["Cache-Control"] = "private, max-age=300"
     response.headers["Content-Disposition"] = 'inline; filename="kamflow-tasks.ics"'
@@ -138,7 +143,8 @@ def link():
         made = tokens.replace_calendar_token(session, current_user.username,
                                              actor=current_user.username)
     url = url_for("calendar.feed", token=made.secret, _external=True)
-    response = Response(render_template("tasks/calendar_link.html", url=url))
+    webcal = "webcal://" + url.split("://", 1)[1]
+    response = Response(render_template("tasks/calendar_link.html", url=url, webcal=webcal))
     response.headers["Cache-Control"] = "no-store"
     return response
 

@@ -372,13 +372,13 @@ def complete(task_id: int):
             following = result.next_task and result.next_task.due_date
     except Conflict as error:
         return _state_refused(task_id, error)
-    message = _("Task completed.")
+    parts = [_("Task completed.")]
     if visit:
-        message += " " + _("The %(channel)s on %(date)s is recorded as a visit.",
-                           channel=kind_label(visit[0]), date=visit[1].isoformat())
+        parts.append(_("The %(channel)s on %(date)s is recorded as a visit.",
+                       channel=kind_label(visit[0]), date=visit[1].isoformat()))
     if following:
-        message += " " + _("The next one is due %(date)s.", date=following.isoformat())
-    return _done(task_id, message)
+        parts.append(_("The next one is due %(date)s.", date=following.isoformat()))
+    return _done(task_id, ("" if current_locale() == "zh" else " ").join(parts))
 
 
 def _parse_date(raw: str) -> dt.date | None:
