@@ -160,6 +160,9 @@ class _Query:
     select: object
     key: object
     ruleset: RulesetInfo | None
+    # For the segment sort: the joined scores and each segment's rank (definition order).
+    score: object = None
+    ranks: dict | None = None
 
 
 def _ruleset(connection: Connection, filters: CustomerFilter) -> RulesetInfo | None:
@@ -255,7 +258,9 @@ def _build(connection: Connection, viewer: Viewer, filters: CustomerFilter,
         query = select(*picked).select_from(source)
     else:
         query = select(c.c.id).select_from(source)
-    return _Query(query.where(*conditions), key, ruleset)
+    ranks = ({seg.id: i for i, seg in enumerate(ruleset.segments)}
+             if sort == "segment" and join_scores else None)
+    return _Query(query.where(*conditions), key, ruleset, score if join_scores else None, ranks)
 
 
 # --- cursors -------------------------------------------------------------------------------
@@ -336,17 +341,11 @@ def customer_page(connection: Connection, viewer: Viewer, filters: CustomerFilte
         raise _problem("limit", f"limit must be a whole number from 1 to {MAX_LIMIT}")
     query = _build(connection, viewer, filters, name)
     c = CUSTOMERS
-    statement = query.select
-    if after:
-        key, row_id = decode_cursor(after, name, direction)
-        position = tuple_(query.key, c.c.id)
-        bound = tuple_(literal(key), literal(row_id))
-        statement = statement.where(position > bound if direction == "asc" else position < bound)
-    if direction == "asc":
-        statement = statement.order_by(query.key.asc(), c.c.id.asc())
+    position = decode_cursor(after, name, direction) if after else None
+    if query.ranks:
+        rows = _segment_rows(connection, query, filters, direction, position, limit + 1)
     else:
-        statement = statement.order_by(query.key.desc(), c.c.id.desc())
-    rows = connection.execute(statement.limit(limit + 1)).fetchall()
+        rows = _sorted_rows(connection, query, direction, position, limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     items = [_item(row, query.ruleset) for row in rows]
@@ -357,6 +356,55 @@ def customer_page(connection: Connection, viewer: Viewer, filters: CustomerFilte
         next_cursor = encode_cursor(name, direction, int(key) if name == "segment" else key,
                                     last["id"])
     return Page(items, next_cursor)
+
+
+def _sorted_rows(connection: Connection, query: _Query, direction: str, position,
+                 limit: int) -> list:
+    """The rows after ``position`` in (sort key, id) order: one keyset query."""
+    c = CUSTOMERS
+    statement = query.select
+    if position is not None:
+        key, row_id = position
+        position = tuple_(query.key, c.c.id)
+        bound = tuple_(literal(key), literal(row_id))
+        statement = statement.where(position > bound if direction == "asc" else position < bound)
+    if direction == "asc":
+        statement = statement.order_by(query.key.asc(), c.c.id.asc())
+    else:
+        statement = statement.order_by(query.key.desc(), c.c.id.desc())
+    return connection.execute(statement.limit(limit)).fetchall()
+
+
+def _segment_rows(connection: Connection, query: _Query, filters: CustomerFilter,
+                  direction: str, position, limit: int) -> list:
+    """The rows after ``position`` in (segment rank, id) order, one segment at a time: each
+    segment's customers are read in id order (no sort of the whole list), the customers
+    without a known segment last."""
+    c, score = CUSTOMERS, query.score
+    known = list(query.ranks)
+    groups = [(rank, score.c.effective_segment == seg) for seg, rank in query.ranks.items()]
+    groups.append((_NO_SEGMENT_RANK, or_(score.c.effective_segment.is_(None),
+                                         score.c.effective_segment.not_in(known))))
+    if filters.segment:
+        groups = [(rank, condition) for rank, condition in groups
+                  if rank == query.ranks.get(filters.segment)]
+    descending = direction == "desc"
+    if descending:
+        groups.reverse()
+    rows: list = []
+    for rank, condition in groups:
+        statement = query.select.where(condition)
+        if position is not None:
+            cursor_rank, row_id = position
+            if (rank < cursor_rank) if not descending else (rank > cursor_rank):
+                continue
+            if rank == cursor_rank:
+                statement = statement.where(c.c.id < row_id if descending else c.c.id > row_id)
+        statement = statement.order_by(c.c.id.desc() if descending else c.c.id.asc())
+        rows.extend(connection.execute(statement.limit(limit - len(rows))).fetchall())
+        if len(rows) >= limit:
+            break
+    return rows
 
 
 def check_filters(connection: Connection, viewer: Viewer, filters: CustomerFilter,
