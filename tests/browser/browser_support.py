@@ -139,17 +139,23 @@ def scroll_width(page) -> int:
     return page.evaluate("() => document.documentElement.scrollWidth")
 
 
+def page_problems(page, name: str) -> list[str]:
+    """Screenshot the page; what is wrong with it: serious or critical axe-core violations,
+    errors in the browser since the page was opened, a horizontal scroll bar."""
+    page.wait_for_load_state("load")
+    screenshot(page, name)
+    problems = [f"[{v['impact']}] {v['id']}: {v['help']}\n      " + "\n      ".join(v["nodes"])
+                for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
+    problems += page_errors(page)
+    getattr(page, "_kamflow_errors", []).clear()
+    width, wide = page.viewport_size["width"], scroll_width(page)
+    if wide > width:
+        problems.append(f"scrolls sideways at {width} px (scrollWidth {wide})")
+    return [f"{name} ({page.url}): {problem}" for problem in problems]
+
+
 def check_page(page, name: str) -> None:
     """Screenshot, then fail on serious/critical axe violations, browser errors, and a
     horizontal scroll bar."""
-    page.wait_for_load_state("load")
-    screenshot(page, name)
-    bad = [v for v in axe_violations(page) if v["impact"] in FAILING_IMPACTS]
-    report = "\n".join(f"- [{v['impact']}] {v['id']}: {v['help']}\n    "
-                       + "\n    ".join(v["nodes"]) for v in bad)
-    assert not bad, f"{name} ({page.url}): axe-core violations:\n{report}"
-    errors = page_errors(page)
-    assert not errors, f"{name} ({page.url}): errors in the browser:\n" + "\n".join(errors)
-    width = page.viewport_size["width"]
-    assert scroll_width(page) <= width, (
-        f"{name} ({page.url}): scrolls sideways at {width} px (scrollWidth {scroll_width(page)})")
+    problems = page_problems(page, name)
+    assert not problems, "\n".join(problems)
