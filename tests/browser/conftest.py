@@ -79,10 +79,11 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     for item in items:
         if HERE not in Path(str(item.path)).resolve().parents:
             continue
-        if on_postgresql() and ("browser" in item.keywords or "live_server" in item.fixturenames):
+        marked = item.get_closest_marker("browser") is not None
+        if on_postgresql() and (marked or "live_server" in item.fixturenames):
             item.add_marker(pytest.mark.skip(
                 reason="browser tests run on SQLite only (KAMFLOW_TEST_DATABASE_URL is set)"))
-        elif "browser" in item.keywords and problem and not required:
+        elif marked and problem and not required:
             item.add_marker(pytest.mark.skip(reason=f"browser tests: {problem}"))
 
 
