@@ -12,7 +12,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from sqlalchemy import Connection, and_, func, or_, select, update
+from sqlalchemy import Connection, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from engine import access, audit, users
@@ -131,11 +131,12 @@ def handover_counts(connection: Connection, user_id: int) -> tuple[int, int]:
 def successors(connection: Connection, user_id: int) -> list:
     """Active users who may take over ``user_id``'s work: the same team first."""
     team = connection.scalar(select(User.team).where(User.id == user_id))
-    same = (User.team == team) if team else (User.id < 0)
-    return connection.execute(
-        select(User.id, User.username, User.name, User.role, User.team)
-        .where(User.active, User.id != user_id)
-        .order_by(same.desc(), User.username)).all()
+    # 0 for the same team, 1 otherwise (a NULL team sorts with the others on every backend).
+    query = (select(User.id, User.username, User.name, User.role, User.team)
+             .where(User.active, User.id != user_id))
+    if team:
+        query = query.order_by(case((User.team == team, 0), else_=1))
+    return connection.execute(query.order_by(User.username)).all()
 
 
 def get_user(session: Session, user_id: int, lock: bool = False) -> User:
