@@ -82,17 +82,19 @@ def pending_count(connection: Connection, viewer: access.Viewer) -> int:
 
 def _rows(connection: Connection, viewer: access.Viewer, statuses, order, limit: int):
     latest = latest_runs()
-    requester = aliased(User)
+    requester, decider = aliased(User), aliased(User)
     query = (select(SegmentOverride.id, SegmentOverride.ruleset_id, SegmentOverride.segment,
                     SegmentOverride.until, SegmentOverride.reason, SegmentOverride.status,
                     SegmentOverride.requested_by, requester.name.label("requester_name"),
                     SegmentOverride.created_at, SegmentOverride.decided_by,
+                    decider.name.label("decider_name"),
                     SegmentOverride.decided_at, Customer.code.label("customer_code"),
                     Customer.name.label("customer_name"),
                     CustomerScore.segment.label("current_segment"),
                     CustomerScore.effective_segment.label("current_effective"))
              .join(Customer, Customer.id == SegmentOverride.customer_id)
              .outerjoin(requester, requester.username == SegmentOverride.requested_by)
+             .outerjoin(decider, decider.username == SegmentOverride.decided_by)
              .outerjoin(latest, latest.c.ruleset_id == SegmentOverride.ruleset_id)
              .outerjoin(CustomerScore, and_(CustomerScore.run_id == latest.c.run_id,
                                             CustomerScore.customer_id == Customer.id))

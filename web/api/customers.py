@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from flask import jsonify, request
+from flask import request
 from sqlalchemy import Connection, and_, select
 from sqlalchemy.orm import aliased
 
@@ -16,7 +16,7 @@ from engine.overrides import APPROVED, local_today
 from web.api import bp
 from web.api.auth import viewer
 from web.api.errors import ApiError
-from web.api.params import limit, plain
+from web.api.params import limit, respond
 from web.database import get_engine
 
 
@@ -32,7 +32,7 @@ def list_customers():
             filters = replace(filters, ruleset=default_ruleset(connection))
         page = customer_page(connection, viewer(), filters, request.args.get("sort", "code"),
                              request.args.get("after") or None, size)
-    return jsonify(plain(page.as_dict()))
+    return respond(page.as_dict())
 
 
 @bp.get("/customers/<code>")
@@ -41,7 +41,7 @@ def show_customer(code: str):
         found = customer_details(connection, access.customers(viewer()), code)
     if found is None:
         raise ApiError(404, f"no customer {code!r}")
-    return jsonify(plain(found))
+    return respond(found)
 
 
 def customer_details(connection: Connection, visible, code: str) -> dict | None:

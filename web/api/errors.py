@@ -3,7 +3,10 @@ refusals raised on purpose, engine errors and HTTP errors (404 and 405 of unknow
 included, answered by an app-wide handler that leaves every other path to the HTML pages)."""
 from __future__ import annotations
 
-from flask import jsonify, request
+import datetime as dt
+import json
+
+from flask import current_app, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from engine.errors import Conflict, InvalidInput, NotFound
@@ -22,6 +25,27 @@ MESSAGES = {400: "The request could not be understood.",
 MALFORMED_FIELDS = ("after", "limit", "sort")
 
 
+def plain(value):
+    """``value`` with dates and times as ISO 8601 text (Flask would write HTTP dates)."""
+    if isinstance(value, dict):
+        return {key: plain(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(item) for item in value]
+    if isinstance(value, dt.datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=dt.UTC)
+        return value.isoformat()
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return value
+
+
+def respond(data, status: int = 200):
+    """``data`` as a JSON response, UTF-8 text as it is (no ``\\uXXXX`` escapes)."""
+    body = json.dumps(plain(data), ensure_ascii=False, separators=(",", ":"))
+    return current_app.response_class(body, status=status, mimetype="application/json")
+
+
 class ApiError(Exception):
     """A refusal with its status, code and message."""
 
@@ -35,8 +59,7 @@ class ApiError(Exception):
 
 def error_response(status: int, message: str, code: str | None = None, **details):
     body = {"code": code or CODES.get(status, "error"), "message": message, **details}
-    response = jsonify({"error": body})
-    response.status_code = status
+    response = respond({"error": body}, status)
     if status == 401:
         response.headers["WWW-Authenticate"] = 'Bearer realm="kamflow"'
     return response

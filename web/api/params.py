@@ -8,7 +8,7 @@ import json
 
 from flask import request
 
-from web.api.errors import ApiError
+from web.api.errors import ApiError, plain, respond  # noqa: F401 (re-exported)
 
 DEFAULT_LIMIT = 50
 MAX_LIMIT = 500
@@ -63,18 +63,3 @@ def decode_cursor(kind: str, *types) -> tuple | None:
             or not all(type(value) is wanted for value, wanted in zip(data[1:], types))):
         raise bad
     return tuple(data[1:])
-
-
-def plain(value):
-    """``value`` with dates and times as ISO 8601 text (Flask would write HTTP dates)."""
-    if isinstance(value, dict):
-        return {key: plain(item) for key, item in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [plain(item) for item in value]
-    if isinstance(value, dt.datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=dt.UTC)
-        return value.isoformat()
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    return value

@@ -2,7 +2,6 @@
 and admins (SPEC §5.1 ``/runs``); other roles get a 403."""
 from __future__ import annotations
 
-from flask import jsonify
 from sqlalchemy import Connection, select
 
 from engine import access
@@ -10,7 +9,7 @@ from engine.models import EvaluationRun
 from web.api import bp
 from web.api.auth import require
 from web.api.errors import ApiError
-from web.api.params import decode_cursor, encode_cursor, limit, plain, text
+from web.api.params import decode_cursor, encode_cursor, limit, respond, text
 from web.database import get_engine
 
 READS_RUNS = (access.ADMIN, access.MANAGER)
@@ -37,7 +36,7 @@ def list_runs():
     items = [{**dict(zip(SUMMARY, row[:-1])), "warning_count": len(row[-1] or [])}
              for row in rows[:size]]
     after = encode_cursor("runs", items[-1]["id"]) if len(rows) > size else None
-    return jsonify(plain({"items": items, "next": after}))
+    return respond({"items": items, "next": after})
 
 
 @bp.get("/runs/<int:run_id>")
@@ -47,7 +46,7 @@ def show_run(run_id: int):
         found = run_details(connection, run_id)
     if found is None:
         raise ApiError(404, f"no run {run_id}")
-    return jsonify(plain(found))
+    return respond(found)
 
 
 def run_details(connection: Connection, run_id: int) -> dict | None:

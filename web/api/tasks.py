@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 
-from flask import jsonify, request
+from flask import request
 from sqlalchemy import Connection, literal, select, tuple_
 
 from engine import access
@@ -15,7 +15,7 @@ from engine.tasks.listing import ASSIGNEES, CUSTOMERS, LIST_FIELDS, TASKS, title
 from web.api import bp
 from web.api.auth import caller, require
 from web.api.errors import ApiError
-from web.api.params import decode_cursor, day, encode_cursor, limit, plain, text
+from web.api.params import decode_cursor, day, encode_cursor, limit, respond, text
 from web.database import get_engine
 
 NOTE_MAX = 2000
@@ -47,7 +47,7 @@ def list_tasks():
     if len(rows) > size:
         last = items[-1]
         after = encode_cursor("tasks", last["due_date"].isoformat(), last["id"])
-    return jsonify(plain({"items": items, "next": after}))
+    return respond({"items": items, "next": after})
 
 
 def _after(position: tuple[str, int]):
@@ -100,8 +100,8 @@ def complete(task_id: int):
     with get_engine().connect() as connection:
         row = connection.execute(_listing(connection, who.locale,
                                           [TASKS.c.id == task_id])).first()
-    return jsonify(plain({"task": dict(zip(LIST_FIELDS, row)), "visit_id": visit_id,
-                          "next_task_id": next_id}))
+    return respond({"task": dict(zip(LIST_FIELDS, row)), "visit_id": visit_id,
+                          "next_task_id": next_id})
 
 
 def _note() -> str | None:
