@@ -18,6 +18,8 @@ from engine.models import AuditEntry, User
 
 PAGE_SIZE = 50
 EXPORT_LIMIT = 100_000
+# Object types whose object id is a username (users; sign-in attempts).
+USER_OBJECTS = ("user", "login")
 
 
 @dataclass(frozen=True)
@@ -69,7 +71,7 @@ def _query(filters: AuditFilters, zone: ZoneInfo):
                    AuditEntry.object_type, AuditEntry.object_id, AuditEntry.details,
                    actor.id.label("actor_user_id"), subject.id.label("object_user_id"))
             .outerjoin(actor, actor.username == AuditEntry.actor)
-            .outerjoin(subject, and_(AuditEntry.object_type == "user",
+            .outerjoin(subject, and_(AuditEntry.object_type.in_(USER_OBJECTS),
                                      subject.username == AuditEntry.object_id))
             .where(*_conditions(filters, zone))
             .order_by(AuditEntry.at.desc(), AuditEntry.id.desc()))

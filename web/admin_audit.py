@@ -83,7 +83,7 @@ def object_link(row) -> str | None:
         return url_for("runs.show", run_id=int(object_id))
     if kind == "workflow" and WORKFLOW_RUN.search(object_id):
         return url_for("runs.show", run_id=int(WORKFLOW_RUN.search(object_id).group(1)))
-    if kind == "user" and row.object_user_id is not None:
+    if kind in audit_log.USER_OBJECTS and row.object_user_id is not None:
         return url_for("admin_users.edit", user_id=row.object_user_id)
     if kind == "access_token" and isinstance(details.get("user_id"), int):
         return url_for("admin_users.edit", user_id=details["user_id"])
