@@ -11,14 +11,18 @@ Selection
 
 Fixtures
 - ``live_server`` (module): ``kamflow serve`` (gunicorn, 2 workers) on a free 127.0.0.1 port,
-  on a temporary SQLite database holding ``web_world.build_world``; killed at the end of the
-  module, so each test module starts from the same world (modules that change data do not
-  disturb each other). ``live_server.url``, ``.world``, ``.engine_url``, ``.log()``.
+  on a copy of a SQLite database holding ``web_world.build_world`` (built once per session by
+  ``world_database``); stopped at the end of the module, so each module starts from the same
+  world and modules that change data do not disturb each other. ``live_server.url``,
+  ``.world``, ``.engine_url``, ``.log()``.
 - ``browser`` (session): chromium, launched once.
 - ``open_page`` (function): ``open_page(username, width=1280, language="zh")`` signs in through
-  the login form in a fresh context and returns the page (the home page).
-- ``check_page(page, name)``: screenshot to ``tests/browser/artifacts/<name>.png`` and an axe-core
-  scan that fails on serious or critical violations.
+  the login form in a fresh context and returns the page (the home page), in ``language``
+  through the page's language switch when needed: a user's stored locale (zh when created) wins
+  over the browser's. ``language=None``: no switch. ``username=None``: the login page.
+- ``browser_support.check_page(page, name)`` / ``page_problems``: screenshot to
+  ``tests/browser/artifacts/`` (git-ignored), axe-core (serious or critical violations fail),
+  errors in the browser console, sideways scrolling.
 
 axe-core under the Content-Security-Policy: the app's CSP has no ``unsafe-inline``, so
 ``page.add_script_tag`` (an inline ``<script>``) is refused. The vendored ``axe.min.js`` is run
@@ -29,6 +33,7 @@ policy (no ``bypass_csp``, which would also hide CSP breakage of the pages thems
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -102,26 +107,31 @@ class LiveServer:
         return "\n".join(lines[-last:])
 
 
-def _build_database(folder: Path) -> tuple[str, object]:
-    """A SQLite database holding the web test world; its URL and the World."""
+def _build_database(folder: Path) -> tuple[Path, object]:
+    """A SQLite file holding the web test world (WAL folded in, so the file is all of it);
+    its path and the World."""
     from engine.db import make_engine
     from web_world import build_world
 
-    url = f"sqlite:///{folder / 'kamflow.db'}"
+    path = folder / "kamflow.db"
+    url = f"sqlite:///{path}"
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("KAMFLOW_DATABASE_URL", url)
         patch.setenv("KAMFLOW_INSTANCE_PATH", str(folder / "instance"))
         engine = make_engine(url)
         try:
             world = build_world(engine)
+            with engine.connect() as connection:
+                connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             engine.dispose()
-    return url, world
+    return path, world
 
 
-def _start_server(folder: Path) -> LiveServer:
+def _start_server(folder: Path, template: Path, world) -> LiveServer:
     (folder / "instance").mkdir(exist_ok=True)
-    url, world = _build_database(folder)
+    shutil.copyfile(template, folder / "kamflow.db")
+    url = f"sqlite:///{folder / 'kamflow.db'}"
     port = free_port()
     env = {key: value for key, value in os.environ.items()
            if not key.startswith("KAMFLOW_")}
@@ -158,12 +168,20 @@ def _stop_server(server: LiveServer) -> None:
             server.process.wait(timeout=10)
 
 
-@pytest.fixture(scope="module")
-def live_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LiveServer]:
-    """``kamflow serve`` on the web test world, for the tests of one module."""
+@pytest.fixture(scope="session")
+def world_database(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
+    """The web test world in a SQLite file, built once (each server gets a copy)."""
     if on_postgresql():
         pytest.skip("browser tests run on SQLite only")
-    server = _start_server(tmp_path_factory.mktemp("live"))
+    return _build_database(tmp_path_factory.mktemp("world"))
+
+
+@pytest.fixture(scope="module")
+def live_server(world_database, tmp_path_factory: pytest.TempPathFactory
+                ) -> Iterator[LiveServer]:
+    """``kamflow serve`` on a fresh copy of the web test world, for the tests of one module."""
+    template, world = world_database
+    server = _start_server(tmp_path_factory.mktemp("live"), template, world)
     try:
         yield server
     finally:

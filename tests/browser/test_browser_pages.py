@@ -52,6 +52,10 @@ def role_pages(role: str, world) -> dict[str, str]:
     if role in ("admin", "manager"):
         pages.update({"approvals": "/approvals", "runs": "/runs",
                       "run": f"/runs/{own['run']}"})
+    if role == "admin":
+        pages.update({"users": "/admin/users", "user-new": "/admin/users/new",
+                      "user-r1": f"/admin/users/{world.users['r1']}",
+                      "audit": "/admin/audit"})
     return pages
 
 
