@@ -41,7 +41,7 @@ def test_sign_in_shows_the_home_page_of_the_role(client, add_user):
 @pytest.mark.parametrize("role, shown, hidden", [
     ("admin", ["/studio/", "/admin/users", "/admin/audit", "/runs", "/approvals"], []),
     ("manager", ["/approvals", "/reports/", "/runs", "/tasks"], ["/studio/", "/admin/users"]),
-    ("staff", ["/customers"], ["/tasks", "/studio/", "/approvals"]),
+    ("staff", ["/customers", "/tasks"], ["/runs", "/studio/", "/approvals"]),
 ])
 def test_home_links_the_areas_of_each_role(client, add_user, role, shown, hidden):
     add_user("someone", role)

@@ -19,7 +19,7 @@ from engine.packs import import_pack
 from packs_support import copy_default_pack
 from route_table import declared_routes
 from web_support import app, make_app, sign_in  # noqa: F401  (fixtures)
-from web_world import PASSWORD, USER_OF_ROLE, build_world
+from web_world import PASSWORD, USER_OF_ROLE, _world_snapshot, world  # noqa: F401
 
 SCRIPT = "<script>alert('x')</script>"
 IMAGE = '"><img src=x onerror=alert(1)>'
@@ -47,8 +47,7 @@ def _hostile_pack(destination: Path) -> Path:
 
 
 @pytest.fixture
-def hostile_world(engine, tmp_path):
-    world = build_world(engine)
+def hostile_world(world, engine, tmp_path):
     import_pack(engine, _hostile_pack(tmp_path / "pack"), actor="test")
     with transaction(engine) as session:
         session.execute(update(Customer).values(name=HOSTILE, city=HOSTILE))
@@ -70,6 +69,8 @@ def test_every_page_shows_hostile_text_as_text(app, hostile_world, role):
         url = route.url(hostile_world.own(role))
         response = client.get(url)
         assert response.status_code < 500, f"{url} as {role}: {response.status_code}"
+        if response.mimetype != "text/html":
+            continue    # a CSV holds the text as it is; formulas: test_web_customer_list
         body = response.get_data(as_text=True)
         for markup in RAW_MARKUP:
             assert markup not in body, f"{url} as {role} shows {markup!r} as markup"

@@ -12,13 +12,19 @@ the records of the user of that role: the ones they may see and ones they may no
 """
 from __future__ import annotations
 
+import copy
 import datetime as dt
+import os
+import shutil
 from dataclasses import dataclass, field
+
+import pytest
+from sqlalchemy.engine import make_url
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from engine.db import transaction
+from engine.db import make_engine, transaction
 from engine.jobs.queue import enqueue
 from engine.models import Customer, Notification, Order, Product, Task, User
 from engine.overrides import request_override
@@ -149,9 +155,42 @@ def _other_segment(session: Session, run_id: int) -> str:
 
 
 def _notify(session: Session, world: World) -> None:
-    for username in ("r1", "r2", "m1", "s1"):
+    for username in ("admin", "r1", "r2", "m1", "s1"):
         note = Notification(user_id=world.users[username], kind="test", subject="测试通知",
                             body="", payload={})
         session.add(note)
         session.flush()
         world.notifications[username] = note.id
+
+
+@pytest.fixture(scope="session")
+def _world_snapshot(backend, database_url, tmp_path_factory):
+    """SQLite: a database file holding the built world, and the world; built once a session."""
+    if backend != "sqlite":
+        return None
+    path = tmp_path_factory.mktemp("world") / "world.db"
+    shutil.copyfile(make_url(database_url).database, path)
+    snapshot_engine = make_engine(f"sqlite:///{path}")
+    try:
+        world = build_world(snapshot_engine)
+        with snapshot_engine.connect() as connection:      # everything into the main file
+            connection.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    finally:
+        snapshot_engine.dispose()
+    return path, world
+
+
+@pytest.fixture
+def world(engine, _world_snapshot) -> World:
+    """The world on this test's database: on SQLite a copy of the session's snapshot (much
+    faster than building it: sign-in passwords are hashed with scrypt), else built anew."""
+    if _world_snapshot is None:
+        return build_world(engine)
+    path, world = _world_snapshot
+    engine.dispose()
+    target = make_url(engine.url.render_as_string(hide_password=False)).database
+    for suffix in ("-wal", "-shm"):
+        if os.path.exists(target + suffix):
+            os.remove(target + suffix)
+    shutil.copyfile(path, target)
+    return copy.deepcopy(world)

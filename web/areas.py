@@ -18,8 +18,8 @@ class Area:
 
 
 AREAS = (
-    Area("/tasks", _l("Tasks"), _l("Your to-do list: overdue, this week, later."),
-         ("admin", "manager", "rep")),
+    # Staff (the marketing team, say) receive tasks from workflows too.
+    Area("/tasks", _l("Tasks"), _l("Your to-do list: overdue, this week, later."), ALL),
     Area("/customers", _l("Customers"), _l("Customers, their segments, history and tasks."),
          ALL),
     Area("/approvals", _l("Approvals"), _l("Segment challenges waiting for a decision."),

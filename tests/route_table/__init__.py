@@ -28,6 +28,8 @@ class Route:
     - ``anonymous``: ``"login"`` (sent to sign in), ``"public"`` (answered as to anyone),
       ``"401"`` (the API without a token).
     - ``api``: signed in with a bearer token instead of a session.
+    - ``admin_sees_all``: an admin sees somebody else's record too (False: a notification,
+      which is its addressee's alone).
     """
 
     endpoint: str
@@ -39,6 +41,7 @@ class Route:
     ok: tuple[int, ...] = (200,)
     anonymous: str = "login"
     api: bool = False
+    admin_sees_all: bool = True
 
     @property
     def changes_something(self) -> bool:
