@@ -135,7 +135,8 @@ COMMANDS = {
                   "Run scheduled evaluations, daily maintenance and notification delivery."),
     "notify": ("engine.cli.scheduler_cmds", "notify", "Notification delivery (e-mail, webhook)."),
     "worker": ("engine.cli.scheduler_cmds", "worker",
-               "Run jobs started from the web (evaluations, dry runs, imports)."),
+               "Run jobs started from the web (evaluations, dry runs, imports), one at a "
+               "time."),
     "tasks": ("engine.cli.workflow_cmds", "tasks",
               "Tasks created by workflows: list them, complete one."),
     "token": ("engine.cli.token_cmds", "token", "API tokens: create, revoke, list."),

@@ -13,7 +13,7 @@ Items are plain JSON-serializable dicts::
 
     {"code": "C1", "name": "…", "type": "hospital", "region": "浙江省", "city": "杭州市",
      "status": "active", "owner": {"username": "r1", "name": "…"} | None,
-     "segment": {"id": "star", "label": {"zh": "明星客户", "en": "Star"}, "color": "#d1495b"}
+     "segment": {"id": "<segment id>", "label": {"zh": "…", "en": "…"}, "color": "#rrggbb"}
                 | None,
      "effective_segment": {…same shape…} | None}
 
