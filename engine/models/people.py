@@ -58,6 +58,9 @@ class Customer(Base):
     __tablename__ = "customers"
     __table_args__ = (
         Index(None, "type", "status"),
+        # The customer list: sorted by name a page at a time, and limited to owners.
+        Index(None, "name", "id"),
+        Index(None, "owner_id"),
         # Merged exactly when it names the customer it was merged into, and when.
         CheckConstraint(f"(status = '{MERGED}' AND merged_into_id IS NOT NULL "
                         f"AND merged_at IS NOT NULL) OR (status <> '{MERGED}' "
