@@ -10,17 +10,12 @@ from engine.db import transaction
 from engine.models import AccessToken, Customer, Task, User
 from engine.tokens import revoke_token
 from web_support import app, make_app, sign_in  # noqa: F401
-from web_world import PASSWORD, build_world
+from web_world import PASSWORD, _world_snapshot, world  # noqa: F401  (fixtures)
 
 USERS = ("admin", "m1", "m2", "r1", "r2", "s1")
 # Customers each user sees (C3 is r1's and inactive: listed, with its status).
 CUSTOMERS = {"admin": {"C1", "C2", "C3"}, "m1": {"C1", "C3"}, "m2": {"C2"},
              "r1": {"C1", "C3"}, "r2": {"C2"}, "s1": {"C1"}}
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 @pytest.fixture
@@ -314,6 +309,8 @@ def test_runs_for_admins_and_managers(api, world, username):
     detail = client.get(f"/api/v1/runs/{world.run_id}").get_json()
     assert detail["ruleset_id"] == "value_potential" and detail["as_of"] == "2026-10-01"
     assert "splits" in detail and "counts" in detail
+    visible = sum(cell["customers"] for cell in detail["visible_migration"])
+    assert visible == {"admin": 2, "m1": 1, "m2": 1}[username]    # C1, C2; a team's one
     _error(client.get("/api/v1/runs/999999"), 404, "not_found")
 
 

@@ -1,10 +1,12 @@
 """``GET /api/v1/runs`` and ``GET /api/v1/runs/<id>``: evaluation runs, for managers (read)
-and admins (SPEC §5.1 ``/runs``); other roles get a 403."""
+and admins (SPEC §5.1 ``/runs``); other roles get a 403. A run's stored counts and migration
+cover every customer of the run; ``visible_migration`` counts only the caller's customers (a
+manager's team), as the run page does."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, select
 
-from engine import access
+from engine import access, run_report
 from engine.models import EvaluationRun
 from web.api import bp
 from web.api.auth import require
@@ -12,7 +14,7 @@ from web.api.errors import ApiError
 from web.api.params import decode_cursor, encode_cursor, limit, respond, text
 from web.database import get_engine
 
-READS_RUNS = (access.ADMIN, access.MANAGER)
+READS_RUNS = access.READS_RUNS
 SUMMARY = ("id", "ruleset_id", "ruleset_version_id", "as_of", "status", "trigger",
            "started_at", "finished_at", "counts", "error")
 DETAIL = SUMMARY + ("definition_versions", "splits", "migration", "warnings", "timings")
@@ -41,11 +43,15 @@ def list_runs():
 
 @bp.get("/runs/<int:run_id>")
 def show_run(run_id: int):
-    require(READS_RUNS)
+    viewer = require(READS_RUNS)
     with get_engine().connect() as connection:
         found = run_details(connection, run_id)
-    if found is None:
-        raise ApiError(404, f"no run {run_id}")
+        if found is None:
+            raise ApiError(404, f"no run {run_id}")
+        matrix = run_report.migration_matrix(connection, viewer, run_id)
+    found["visible_migration"] = [{"from": before, "to": after, "customers": count}
+                                  for (before, after), count in sorted(
+                                      matrix.cells.items(), key=lambda c: str(c[0]))]
     return respond(found)
 
 
