@@ -11,12 +11,7 @@ from engine.access import Viewer
 from engine.db import transaction
 from engine.models import Customer, Notification, Task, User
 from engine.users import create_user
-from web_world import build_world
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
+from web_world import _world_snapshot, world  # noqa: F401  (fixtures)
 
 
 def _viewer(session: Session, username: str) -> Viewer:

@@ -10,21 +10,23 @@ import sys
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 
 from engine.db import transaction
 from engine.jobs import queue
 from engine.jobs.worker import WorkerSettings, run_job
 from engine.models import AuditEntry, EvaluationRun, Job, Task, utcnow
 from engine.scheduler.ticks import Worker
-from web_world import AS_OF, RULESET, build_world
+from web_world import AS_OF, RULESET, _world_snapshot, world  # noqa: F401  (fixtures)
 
 LEASE = 300.0
 
 
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
+@pytest.fixture(autouse=True)
+def empty_queue(world, engine):
+    """The world's own jobs (one per user, for the page tests) are out of the way."""
+    with transaction(engine) as session:
+        session.execute(delete(Job))
 
 
 def _enqueue(engine, kind: str, **params) -> int:

@@ -13,14 +13,9 @@ from engine.models import AuditEntry, Notification, Task, User
 from engine.tasks.postpone import PostponeStateError, postpone_task
 from engine.tasks.reassign import (AssigneeRefused, ReassignNotPermitted, ReassignStateError,
                                    reassign_task)
-from web_world import build_world
+from web_world import _world_snapshot, world  # noqa: F401  (fixtures)
 
 TODAY = dt.date(2026, 10, 5)
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 def viewer(session, username: str) -> Viewer:

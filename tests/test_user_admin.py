@@ -9,12 +9,7 @@ from engine import access, tokens, user_admin
 from engine.db import transaction
 from engine.models import AuditEntry, Customer, Task, User
 from engine.tasks.assignees import OPEN_STATUSES
-from web_world import build_world
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
+from web_world import _world_snapshot, world  # noqa: F401  (fixtures)
 
 
 def _viewer(engine, username: str) -> access.Viewer:

@@ -12,14 +12,9 @@ from engine import tokens
 from engine.db import transaction
 from engine.models import AuditEntry, Customer, User
 from web_support import app, make_app, post_form, sign_in, text  # noqa: F401  (fixtures)
-from web_world import PASSWORD, build_world
+from web_world import PASSWORD, _world_snapshot, world  # noqa: F401  (fixtures)
 
 HOSTILE = '"><img src=x onerror=alert(1)><script>alert(2)</script>{{7*7}}'
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 def _client(app, username: str = "admin"):

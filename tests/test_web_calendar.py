@@ -11,12 +11,7 @@ from engine.models import AccessToken, Task, User
 from engine.tokens import CALENDAR, create_token, replace_calendar_token
 from web.calendar import escape_text, fold
 from web_support import csrf_token, make_app, sign_in, text  # noqa: F401  (fixtures)
-from web_world import PASSWORD, build_world
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
+from web_world import PASSWORD, _world_snapshot, world  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

@@ -13,14 +13,9 @@ from engine.definitions.published import published_spec
 from engine.evaluation.explain import explain
 from engine.models import AuditEntry, Customer, SegmentOverride, Visit
 from web_support import app, client, make_app, post_form, sign_in, text  # noqa: F401
-from web_world import PASSWORD, build_world
+from web_world import PASSWORD, _world_snapshot, world  # noqa: F401  (fixtures)
 
 HOSTILE = ('<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '{{7*7}}')
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 def signed_in(app, username: str):

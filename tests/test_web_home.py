@@ -10,12 +10,7 @@ from sqlalchemy import update
 from engine.db import transaction
 from engine.models import Customer, EvaluationRun, Task
 from web_support import app, make_app, sign_in, text  # noqa: F401  (fixtures)
-from web_world import PASSWORD, build_world
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
+from web_world import PASSWORD, _world_snapshot, world  # noqa: F401  (fixtures)
 
 
 def _home(app, username: str) -> str:

@@ -9,12 +9,7 @@ from sqlalchemy import select
 from engine.db import transaction
 from engine.models import Notification
 from web_support import csrf_token, make_app, sign_in, text  # noqa: F401  (fixtures)
-from web_world import PASSWORD, build_world
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
+from web_world import PASSWORD, _world_snapshot, world  # noqa: F401  (fixtures)
 
 
 @pytest.fixture

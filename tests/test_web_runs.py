@@ -12,12 +12,7 @@ from engine.db import transaction
 from engine.jobs.worker import WorkerSettings, work
 from engine.models import EvaluationRun, Job
 from web_support import app, make_app, post_form, sign_in, text  # noqa: F401  (fixtures)
-from web_world import PASSWORD, RULESET, build_world
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
+from web_world import PASSWORD, RULESET, _world_snapshot, world  # noqa: F401  (fixtures)
 
 
 def _client(app, username: str):

@@ -12,14 +12,9 @@ from sqlalchemy import select, update
 from engine.db import transaction
 from engine.models import AuditEntry, Customer, Notification, Task, User, Visit
 from web_support import csrf_token, make_app, sign_in, text  # noqa: F401  (fixtures)
-from web_world import PASSWORD, build_world
+from web_world import PASSWORD, _world_snapshot, world  # noqa: F401  (fixtures)
 
 HOSTILE = ['<script>alert(1)</script>', '"><img src=x onerror=alert(1)>', '{{7*7}}']
-
-
-@pytest.fixture
-def world(engine):
-    return build_world(engine)
 
 
 @pytest.fixture
