@@ -1,0 +1,1 @@
+"""Placeholder: this report is being built."""
