@@ -60,9 +60,9 @@ def _init_extensions(app: Flask) -> None:
 
 
 def _register_blueprints(app: Flask) -> None:
-    from web import (admin_audit, admin_imports, admin_users, api, approvals, auth, calendar, customer_page,
-                     customers, health, home, i18n, jobs, notifications, reports, runs,
-                     studio, tasks)
+    from web import (admin_audit, admin_imports, admin_users, api, approvals, auth, calendar,
+                     customer_page, customers, health, home, i18n, jobs, notifications, reports,
+                     runs, studio, tasks)
 
     for blueprint in (health.bp, auth.bp, home.bp, i18n.bp, customers.bp, customer_page.bp,
                       tasks.bp, notifications.bp, calendar.bp, approvals.bp, api.bp, runs.bp,
