@@ -261,8 +261,8 @@ def subjects(url: str) -> Subjects:
             "GROUP BY u.username ORDER BY n DESC, u.username LIMIT 1")).one()
         customer, orders = connection.execute(text(
             "SELECT c.code, o.n FROM (SELECT customer_id, count(*) AS n FROM orders "
-            "GROUP BY customer_id ORDER BY n DESC LIMIT 1) o "
-            "JOIN customers c ON c.id = o.customer_id")).one()
+            "GROUP BY customer_id) o JOIN customers c ON c.id = o.customer_id "
+            "ORDER BY o.n DESC, c.code LIMIT 1")).one()
         city, in_city = connection.execute(text(
             "SELECT city, count(*) AS n FROM customers WHERE city IS NOT NULL "
             "GROUP BY city ORDER BY n DESC, city LIMIT 1")).one()
@@ -502,6 +502,7 @@ class Sample:
     statuses: dict[str, int] = field(default_factory=dict)
     wall: float = 0.0
     cpu: float | None = None
+    client_cpu: float | None = None
 
     def add(self, seconds: float, status: str) -> None:
         self.statuses[status] = self.statuses.get(status, 0) + 1
@@ -523,6 +524,8 @@ class Sample:
                 "rps": self.requests / self.wall if self.wall else None,
                 "cpu_ms": (1000 * self.cpu / self.requests
                            if self.cpu is not None and self.requests else None),
+                "client_cpu_ms": (1000 * self.client_cpu / self.requests
+                                  if self.client_cpu is not None and self.requests else None),
                 "seconds": round(self.wall, 2)}
 
 
@@ -545,11 +548,12 @@ def single(client: Client, path: str, warmup: int, count: int, meter: CpuMeter) 
     for _ in range(warmup):
         one(client, path)
     sample = Sample()
-    before = meter.snapshot()
+    before, mine = meter.snapshot(), time.process_time()
     started = time.perf_counter()
     for _ in range(count):
         sample.add(*one(client, path))
     sample.wall = time.perf_counter() - started
+    sample.client_cpu = time.process_time() - mine
     sample.cpu = meter.spent(before, meter.snapshot())
     return sample
 
@@ -571,13 +575,14 @@ def concurrent(clients: list[Client], path: str, seconds: float, meter: CpuMeter
     threads = [threading.Thread(target=loop, args=(c,), daemon=True) for c in clients]
     for thread in threads:
         thread.start()
-    before = meter.snapshot()
+    before, mine = meter.snapshot(), time.process_time()
     started = time.perf_counter()
     deadline[0] = started + seconds
     barrier.wait()
     for thread in threads:
         thread.join()
     sample.wall = time.perf_counter() - started
+    sample.client_cpu = time.process_time() - mine
     sample.cpu = meter.spent(before, meter.snapshot())
     return sample
 
@@ -778,6 +783,18 @@ def machine() -> str:
             f"{platform.machine()}; Python {platform.python_version()}")
 
 
+def code_label() -> str:
+    """The checkout's commit, marked when it has uncommitted changes."""
+    def git(*args: str) -> str:
+        return subprocess.run(["git", *args], cwd=ROOT, capture_output=True,
+                              text=True).stdout.strip()
+
+    if TREE != ROOT:
+        return f"the folder {TREE}"
+    dirty = git("status", "--porcelain", "--untracked-files=no")
+    return git("rev-parse", "--short", "HEAD") + (" with uncommitted changes" if dirty else "")
+
+
 def ms(value) -> str:
     return "–" if value is None else f"{value:.0f}" if value >= 10 else f"{value:.1f}"
 
@@ -797,7 +814,8 @@ def report(runs: list[dict], args, started: float) -> str:
         + ", ".join(dict.fromkeys(r["database"] for r in runs))
         + f"; load average (1 min) {os.getloadavg()[0]:.1f} at the end",
         f"- command: `python benchmarks/web_bench.py {' '.join(sys.argv[1:])}`"
-        f" ({(time.perf_counter() - started) / 60:.0f} min in all)",
+        f" ({(time.perf_counter() - started) / 60:.0f} min in all); code served: "
+        f"{args.code_label or code_label()}",
         f"- server: `kamflow serve` (gunicorn, sync workers, default count: "
         + ", ".join(f"{r['backend']} {r['workers']}" for r in runs)
         + ") on 127.0.0.1; the load generator runs on the same machine (Python threads, one "
@@ -849,6 +867,26 @@ def report(runs: list[dict], args, started: float) -> str:
                 f"{row['load']:.1f} | {verdict(row, args) if t['who'] != 'anonymous' else '–'} |")
         if run["tracebacks"]:
             notes.append(f"- {run['backend']}: {run['tracebacks']} tracebacks in the server log")
+    lines += ["", f"CPU time per request (ms; steadier than wall time on a shared machine). "
+                  f"Server: `kamflow serve` and its processes, and PostgreSQL's backends; load "
+                  f"generator: this script's threads. Capacity ≈ {os.cpu_count()} CPUs ÷ (server + "
+                  f"load generator CPU per request) when nothing else runs; a closed loop of "
+                  f"{args.users} users then waits ≈ {args.users} ÷ capacity per request.", "",
+              f"| backend | page | server, 1 user | server, {args.users} users | load generator, "
+              f"{args.users} users | capacity req/s | {args.users}-user wait s |",
+              "|---|---|---:|---:|---:|---:|---:|"]
+    for run in runs:
+        for row in run["results"]:
+            if "skipped" in row or "concurrent" not in row:
+                continue
+            m = row["concurrent"]
+            if m.get("cpu_ms") is None or m.get("client_cpu_ms") is None:
+                continue
+            capacity = 1000 * os.cpu_count() / (m["cpu_ms"] + m["client_cpu_ms"])
+            lines.append(f"| {run['backend']} | {row['target']['name']} | "
+                         f"{ms(row['single'].get('cpu_ms'))} | {ms(m['cpu_ms'])} | "
+                         f"{ms(m['client_cpu_ms'])} | {capacity:.0f} | "
+                         f"{args.users / capacity:.2f} |")
     if notes:
         lines += ["", "Errors:", "", *notes]
     return "\n".join(lines) + "\n"
@@ -876,6 +914,8 @@ def main() -> None:
     parser.add_argument("--single-target-ms", type=float, default=100)
     parser.add_argument("--concurrent-target-ms", type=float, default=1000)
     parser.add_argument("--output", default=str(RESULTS / "web_bench.md"))
+    parser.add_argument("--code-label", help="how the report names the code served (default: "
+                        "the checkout's commit)")
     parser.add_argument("--tree", help="serve the code in this folder instead of the checkout "
                         "(e.g. a commit: git archive HEAD | tar -x -C DIR)")
     args = parser.parse_args()
