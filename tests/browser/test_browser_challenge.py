@@ -80,6 +80,8 @@ def test_rep_challenges_manager_approves_badge_changes(open_page, live_server):
     decided = manager.locator("table.decisions tbody tr").filter(has_text=proposed)
     expect(decided).to_contain_text(f"Approved until {until}")
     check_page(manager, "approvals-decided-manager-en-desktop")
+    manager.set_viewport_size({"width": 375, "height": 900})
+    check_page(manager, "approvals-decided-manager-en-phone")
 
     # The rep is notified, and the customer page shows the approved override.
     rep.goto("/notifications")
