@@ -74,6 +74,12 @@ class CustomerFilter:
     type: str | None = None
     q: str | None = None
     status: str | None = None
+    # Drill-down filters of the reports (kept out of the list's form):
+    team: str | None = None         # the owner's team
+    path: str | None = None         # "RUN:SEGMENT,RUN:SEGMENT": effective segment in each run
+    #                                 ("RUN:" = not scored in that run)
+    scores: str | None = None       # "RUN:AXIS:LOW:HIGH,...": LOW <= axis score < HIGH
+    #                                 (either bound may be left empty)
 
     @classmethod
     def from_args(cls, args) -> CustomerFilter:
@@ -187,6 +193,62 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+_DRILL_ITEMS = 12
+_AXIS = re.compile(r"^[A-Za-z0-9_]{1,100}$")
+
+
+def _number(text: str, field: str) -> float | None:
+    if text == "":
+        return None
+    try:
+        value = float(text)
+    except ValueError:
+        raise _problem(field, f"{text!r} is not a number") from None
+    if value != value or value in (float("inf"), float("-inf")):
+        raise _problem(field, f"{text!r} is not a number")
+    return value
+
+
+def _drill_conditions(connection: Connection, filters: CustomerFilter) -> list:
+    """The conditions of the ``path`` and ``scores`` filters (EXISTS on the stored scores)."""
+    from engine.reports.scores_sql import axis_score
+
+    c, conditions = CUSTOMERS, []
+    if filters.path:
+        items = filters.path.split(",")
+        if len(items) > _DRILL_ITEMS:
+            raise _problem("path", f"at most {_DRILL_ITEMS} runs")
+        for item in items:
+            run, sep, segment = item.partition(":")
+            if not sep or not run.isdigit() or len(segment) > 100:
+                raise _problem("path", "expected RUN:SEGMENT items separated by commas")
+            scored = select(SCORES.c.id).where(SCORES.c.customer_id == c.c.id,
+                                               SCORES.c.run_id == int(run))
+            if segment:
+                conditions.append(scored.where(SCORES.c.effective_segment == segment).exists())
+            else:
+                conditions.append(~scored.exists())
+    if filters.scores:
+        items = filters.scores.split(",")
+        if len(items) > _DRILL_ITEMS:
+            raise _problem("scores", f"at most {_DRILL_ITEMS} ranges")
+        for item in items:
+            parts = item.split(":")
+            if len(parts) != 4 or not parts[0].isdigit() or not _AXIS.match(parts[1]):
+                raise _problem("scores", "expected RUN:AXIS:LOW:HIGH items separated by commas")
+            low, high = _number(parts[2], "scores"), _number(parts[3], "scores")
+            score = axis_score(connection.dialect.name, SCORES.c.axes, parts[1])
+            bounds = [score.is_not(None)]
+            if low is not None:
+                bounds.append(score >= low)
+            if high is not None:
+                bounds.append(score < high)
+            conditions.append(select(SCORES.c.id).where(
+                SCORES.c.customer_id == c.c.id, SCORES.c.run_id == int(parts[0]),
+                *bounds).exists())
+    return conditions
+
+
 def _build(connection: Connection, viewer: Viewer, filters: CustomerFilter,
            sort: str = "code", columns: bool = True) -> _Query:
     if sort not in SORTS:
@@ -214,6 +276,10 @@ def _build(connection: Connection, viewer: Viewer, filters: CustomerFilter,
     if filters.owner:
         conditions.append(c.c.owner_id.in_(
             select(USERS.c.id).where(USERS.c.username == filters.owner).scalar_subquery()))
+    if filters.team:
+        conditions.append(c.c.owner_id.in_(
+            select(USERS.c.id).where(USERS.c.team == filters.team).scalar_subquery()))
+    conditions.extend(_drill_conditions(connection, filters))
     if filters.q:
         text = filters.q.lower()
         matches = [func.lower(c.c.name).like(_like(text), escape="\\"),

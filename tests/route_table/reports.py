@@ -5,4 +5,7 @@ READERS = ("admin", "manager")
 
 ROUTES = [
     Route("reports.index", "/reports/", roles=READERS),
+    Route("reports.quadrant", "/reports/quadrant", roles=READERS),
+    Route("reports.segments", "/reports/segments", roles=READERS),
+    Route("reports.migration", "/reports/migration", roles=READERS),
 ]
