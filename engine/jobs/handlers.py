@@ -83,13 +83,34 @@ def dry_run_job(engine: Engine, params: dict[str, Any], key: str,
 @handler("import")
 def import_job(engine: Engine, params: dict[str, Any], key: str,
                progress: Progress) -> dict[str, Any]:
-    """Import an uploaded file (all or nothing, so a second attempt is harmless)."""
-    from engine.imports.importer import import_file
+    """Import an uploaded file (all or nothing, so a second attempt is harmless).
 
+    A dry run that finds invalid rows is done, not failed: finding them is what it is for, so
+    its result lists them (``problems``: row, column, message; ``total`` counts them all). A
+    real import that finds them fails, as before. A browser upload (``upload`` given) is
+    deleted once nothing more will be done with it: after the import, or after a dry run that
+    found problems; a clean dry run keeps it for the import that follows."""
+    from engine.imports import uploads
+    from engine.imports.importer import import_file
+    from engine.imports.problems import ImportRejected
+
+    dry_run = bool(params.get("dry_run"))
+    browser = bool(params.get("upload"))
     progress(5, f"reading {params['kind']}")
-    report = import_file(engine, params["kind"], params["path"],
-                         dry_run=bool(params.get("dry_run")), encoding=params.get("encoding"),
-                         actor=params.get("actor"))
+    try:
+        report = import_file(engine, params["kind"], params["path"], dry_run=dry_run,
+                             encoding=params.get("encoding"), actor=params.get("actor"))
+    except ImportRejected as exc:
+        if browser:
+            uploads.discard(params["path"])
+        if not dry_run:
+            raise
+        return {"kind": params["kind"], "dry_run": True, "rejected": True,
+                "total": exc.total, "encoding": params.get("encoding"),
+                "problems": [{"row": p.row, "column": p.path, "message": p.message}
+                             for p in exc.problems]}
+    if browser and not dry_run:
+        uploads.discard(params["path"])
     return {"kind": report.kind, "rows": report.rows, "added": report.added,
             "changed": report.changed, "unchanged": report.unchanged,
             "dry_run": report.dry_run, "encoding": report.encoding}
