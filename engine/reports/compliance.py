@@ -1,0 +1,317 @@
+"""SOP compliance: the visits and calls a workflow required in a period against those done.
+
+Required contacts come from the recurring templates (``every_days``) of the ``on_enter`` tasks of
+each segment, in the published workflows of the ruleset, and from the days each customer spent
+in each segment during the period: a stored run's effective segment holds from its ``as_of`` to
+the next run's ``as_of`` (the last one to the period's end). A template with ``every_days: N``
+over D days in the segment requires ``floor(D / N)`` contacts on the template's channel (its kind
+when it has none). Done contacts are the visit facts on that channel dated while the customer was
+in the segment (completing a visit or call task records one); a customer's compliance caps what
+was done at what was required per segment and channel, so many calls do not make up for no
+visits. Completed workflow tasks in the period are counted beside them.
+
+Everything per customer is computed in SQL; the small tables of run intervals and templates are
+literal rows.
+"""
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from sqlalchemy import (Date, Integer, String, and_, case, cast, func, literal, select,
+                        union_all)
+from sqlalchemy.orm import Session
+
+from engine.definitions.published import published_specs
+from engine.errors import InvalidInput, Problem
+from engine.models import Customer, CustomerScore, EvaluationRun, Task, User, Visit
+from engine.reports.filters import ReportFilter, customer_ids
+
+BEHIND_LIMIT = 20
+MAX_PERIOD_DAYS = 3660
+
+
+@dataclass(frozen=True)
+class Period:
+    """Days in ``[start, end)``."""
+
+    start: dt.date
+    end: dt.date
+
+    @property
+    def days(self) -> int:
+        return (self.end - self.start).days
+
+
+@dataclass(frozen=True)
+class Requirement:
+    segment: str
+    template: str
+    channel: str
+    every_days: int
+
+
+def _date(text: str | None, name: str, problems: list) -> dt.date | None:
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        problems.append(Problem(path=name, message=f"{text[:40]!r} is not a date (YYYY-MM-DD)"))
+        return None
+
+
+def period_of(session: Session, filters: ReportFilter, start: str | None = None,
+              end: str | None = None) -> Period:
+    """The period: ``from``/``to`` when given, else from run_b's as_of to run's as_of."""
+    problems: list[Problem] = []
+    start_day, end_day = _date(start, "from", problems), _date(end, "to", problems)
+    if problems:
+        raise InvalidInput(problems, "report period")
+    as_of = dict(session.execute(select(EvaluationRun.id, EvaluationRun.as_of).where(
+        EvaluationRun.id.in_([r for r in (filters.run, filters.run_b) if r]))).all())
+    start_day = start_day or as_of.get(filters.run_b)
+    end_day = end_day or as_of.get(filters.run)
+    if start_day is None:
+        problems.append(Problem(path="from", message="give a start date (no earlier run)"))
+    if end_day is None:
+        problems.append(Problem(path="to", message="give an end date (no run)"))
+    if start_day and end_day and end_day <= start_day:
+        problems.append(Problem(path="to", message="must be after the start date"))
+    elif start_day and end_day and (end_day - start_day).days > MAX_PERIOD_DAYS:
+        problems.append(Problem(path="to", message=f"at most {MAX_PERIOD_DAYS} days after the "
+                                                   "start date"))
+    if problems:
+        raise InvalidInput(problems, "report period")
+    return Period(start_day, end_day)
+
+
+def requirements(session: Session, ruleset: str) -> list[Requirement]:
+    """The recurring on_enter templates of the ruleset's published workflows."""
+    found = []
+    for workflow in published_specs(session, "workflow"):
+        if workflow.ruleset != ruleset:
+            continue
+        for segment, task_ids in workflow.on_enter:
+            for task_id in task_ids:
+                template = workflow.task(task_id)
+                if template.recurring and template.every_days > 0:
+                    found.append(Requirement(segment, task_id, template.channel or template.kind,
+                                             template.every_days))
+    return found
+
+
+def workflow_ids(session: Session, ruleset: str) -> list[str]:
+    return [w.id for w in published_specs(session, "workflow") if w.ruleset == ruleset]
+
+
+def channels(session: Session, ruleset: str) -> list[str]:
+    """The channels the workflows require, in first-seen order."""
+    return list(dict.fromkeys(r.channel for r in requirements(session, ruleset)))
+
+
+def run_intervals(session: Session, ruleset: str, period: Period) -> list[tuple]:
+    """(run id, start, end, days) of each completed run of ``ruleset`` whose segments held
+    during ``period``: from its as_of to the next run's as_of, clipped to the period."""
+    runs = session.execute(
+        select(EvaluationRun.id, EvaluationRun.as_of)
+        .where(EvaluationRun.ruleset_id == ruleset, EvaluationRun.status == "completed",
+               EvaluationRun.as_of < period.end)
+        .order_by(EvaluationRun.as_of, EvaluationRun.id)).all()
+    latest: dict[dt.date, int] = {}
+    for run_id, as_of in runs:          # several runs on one date: the last one holds
+        latest[as_of] = run_id
+    dates = sorted(latest)
+    intervals = []
+    for index, as_of in enumerate(dates):
+        until = dates[index + 1] if index + 1 < len(dates) else period.end
+        start, end = max(as_of, period.start), min(until, period.end)
+        if start < end:
+            intervals.append((latest[as_of], start, end, (end - start).days))
+    return intervals
+
+
+def _rows(columns: tuple[tuple[str, object], ...], rows: list[tuple]):
+    """A literal table (a union of one-row selects) with typed columns."""
+    selects = [select(*[literal(value, type_).label(name)
+                        for (name, type_), value in zip(columns, row)]) for row in rows]
+    return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
+
+
+def customer_cells(session: Session, viewer, filters: ReportFilter, period: Period):
+    """A subquery of (customer_id, segment, channel, required, done, met) for every customer
+    in view that spent time in a segment with requirements during ``period``; ``None`` when
+    nothing was required."""
+    needs = requirements(session, filters.ruleset)
+    intervals = run_intervals(session, filters.ruleset, period)
+    if not needs or not intervals:
+        return None
+    iv = _rows((("run_id", Integer()), ("start", Date()), ("end", Date()), ("days", Integer())),
+               intervals)
+    tmpl = _rows((("segment", String()), ("template", String()), ("channel", String()),
+                  ("every_days", Integer())),
+                 [(r.segment, r.template, r.channel, r.every_days) for r in needs])
+    stay = (select(CustomerScore.customer_id, CustomerScore.effective_segment.label("segment"),
+                   iv.c.start, iv.c.end, iv.c.days)
+            .join(iv, CustomerScore.run_id == iv.c.run_id)
+            .where(CustomerScore.effective_segment.is_not(None),
+                   CustomerScore.customer_id.in_(customer_ids(viewer, filters)))
+            .cte("stay"))
+    per_template = (
+        select(stay.c.customer_id, stay.c.segment, tmpl.c.channel,
+               (cast(func.sum(stay.c.days), Integer) // tmpl.c.every_days).label("required"))
+        .join(tmpl, tmpl.c.segment == stay.c.segment)
+        .group_by(stay.c.customer_id, stay.c.segment, tmpl.c.template, tmpl.c.channel,
+                  tmpl.c.every_days)
+        .subquery())
+    need = (select(per_template.c.customer_id, per_template.c.segment, per_template.c.channel,
+                   func.sum(per_template.c.required).label("required"))
+            .group_by(per_template.c.customer_id, per_template.c.segment,
+                      per_template.c.channel)
+            .subquery())
+    done = (select(stay.c.customer_id, stay.c.segment, Visit.channel,
+                   func.count(Visit.id).label("done"))
+            .join(Visit, and_(Visit.customer_id == stay.c.customer_id,
+                              Visit.date >= stay.c.start, Visit.date < stay.c.end))
+            .group_by(stay.c.customer_id, stay.c.segment, Visit.channel)
+            .subquery())
+    done_count = func.coalesce(done.c.done, 0)
+    return (select(need.c.customer_id, need.c.segment, need.c.channel,
+                   need.c.required, done_count.label("done"),
+                   case((done_count < need.c.required, done_count),
+                        else_=need.c.required).label("met"))
+            .outerjoin(done, and_(done.c.customer_id == need.c.customer_id,
+                                  done.c.segment == need.c.segment,
+                                  done.c.channel == need.c.channel))
+            .subquery("cells"))
+
+
+def customer_rates(session: Session, viewer, filters: ReportFilter, period: Period):
+    """A subquery of (customer_id, required, done, met) per customer, or ``None``."""
+    cells = customer_cells(session, viewer, filters, period)
+    if cells is None:
+        return None
+    return (select(cells.c.customer_id, func.sum(cells.c.required).label("required"),
+                   func.sum(cells.c.done).label("done"), func.sum(cells.c.met).label("met"))
+            .group_by(cells.c.customer_id).subquery("rates"))
+
+
+def _tasks_done(session: Session, viewer, filters: ReportFilter, period: Period):
+    start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.timezone.utc)
+    end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
+    return (select(Task.customer_id, Task.segment, func.count(Task.id).label("tasks_done"))
+            .where(Task.workflow_id.in_(workflow_ids(session, filters.ruleset)),
+                   Task.status == "done", Task.completed_at >= start, Task.completed_at < end,
+                   Task.customer_id.in_(customer_ids(viewer, filters)))
+            .group_by(Task.customer_id, Task.segment).subquery("tasks_done"))
+
+
+DIMENSIONS = ("segment", "team", "owner")
+
+
+def compliance(session: Session, viewer, filters: ReportFilter, period: Period) -> dict:
+    """The report: per segment, team and owner (rep), per channel: customers, required, done,
+    met; the totals; and the customers furthest behind."""
+    chans = channels(session, filters.ruleset)
+    result = {"period": period, "channels": chans,
+              "groups": {d: [] for d in DIMENSIONS}, "total": _empty(chans), "behind": []}
+    cells = customer_cells(session, viewer, filters, period)
+    if cells is None:
+        return result
+    tasks = _tasks_done(session, viewer, filters, period)
+    owner_key = {"segment": (cells.c.segment,),
+                 "team": (User.team,),
+                 "owner": (User.username, User.name)}
+    for dimension in DIMENSIONS:
+        keys = owner_key[dimension]
+        query = (select(*keys, cells.c.channel,
+                        func.count(func.distinct(cells.c.customer_id)).label("customers"),
+                        func.sum(cells.c.required), func.sum(cells.c.done),
+                        func.sum(cells.c.met))
+                 .select_from(cells).join(Customer, Customer.id == cells.c.customer_id)
+                 .outerjoin(User, User.id == Customer.owner_id)
+                 .group_by(*keys, cells.c.channel))
+        groups: dict[tuple, dict] = {}
+        for row in session.execute(query):
+            key = tuple(row[:len(keys)])
+            channel, customers, required, done, met = row[len(keys):]
+            group = groups.setdefault(key, _empty(chans))
+            group["channels"][channel] = {"required": int(required or 0),
+                                          "done": int(done or 0), "met": int(met or 0)}
+        customers_q = (select(*keys, func.count(func.distinct(cells.c.customer_id)))
+                       .select_from(cells).join(Customer, Customer.id == cells.c.customer_id)
+                       .outerjoin(User, User.id == Customer.owner_id).group_by(*keys))
+        for row in session.execute(customers_q):
+            groups[tuple(row[:len(keys)])]["customers"] = int(row[-1])
+        task_keys = {"segment": (tasks.c.segment,), "team": (User.team,),
+                     "owner": (User.username, User.name)}[dimension]
+        task_q = (select(*task_keys, func.sum(tasks.c.tasks_done)).select_from(tasks)
+                  .join(Customer, Customer.id == tasks.c.customer_id)
+                  .outerjoin(User, User.id == Customer.owner_id).group_by(*task_keys))
+        for row in session.execute(task_q):
+            key = tuple(row[:len(task_keys)])
+            if key in groups:
+                groups[key]["tasks_done"] = int(row[-1] or 0)
+        rows = []
+        for key, group in groups.items():
+            _finish(group)
+            rows.append({"key": key[0], "name": key[1] if len(key) > 1 else None, **group})
+        rows.sort(key=lambda r: (r["key"] is None, str(r["key"] or "")))
+        result["groups"][dimension] = rows
+    total = result["total"]
+    for row in result["groups"]["segment"]:
+        for channel, figures in row["channels"].items():
+            for name in figures:
+                total["channels"][channel][name] += figures[name]
+    total["tasks_done"] = int(session.scalar(select(func.coalesce(func.sum(
+        tasks.c.tasks_done), 0)).where(tasks.c.customer_id.in_(select(cells.c.customer_id)))))
+    total["customers"] = session.scalar(select(func.count(func.distinct(cells.c.customer_id))))
+    _finish(total)
+    result["behind"] = behind(session, cells)
+    return result
+
+
+def _empty(chans: list[str]) -> dict:
+    return {"customers": 0, "tasks_done": 0,
+            "channels": {c: {"required": 0, "done": 0, "met": 0} for c in chans}}
+
+
+def _finish(group: dict) -> None:
+    required = sum(f["required"] for f in group["channels"].values())
+    met = sum(f["met"] for f in group["channels"].values())
+    group["required"], group["met"] = required, met
+    group["done"] = sum(f["done"] for f in group["channels"].values())
+    group["rate"] = met / required if required else None
+
+
+def behind(session: Session, cells, limit: int = BEHIND_LIMIT) -> list[dict]:
+    """The customers with the most required contacts not done."""
+    per_customer = (select(cells.c.customer_id, func.sum(cells.c.required).label("required"),
+                           func.sum(cells.c.done).label("done"),
+                           func.sum(cells.c.met).label("met"))
+                    .group_by(cells.c.customer_id).subquery())
+    gap = per_customer.c.required - per_customer.c.met
+    query = (select(Customer.code, Customer.name, User.username, User.name.label("owner_name"),
+                    User.team, per_customer.c.required, per_customer.c.done,
+                    per_customer.c.met, gap.label("gap"))
+             .join(Customer, Customer.id == per_customer.c.customer_id)
+             .outerjoin(User, User.id == Customer.owner_id)
+             .where(gap > 0)
+             .order_by(gap.desc(), Customer.code).limit(limit))
+    rows = []
+    for row in session.execute(query).mappings():
+        row = dict(row)
+        row["rate"] = row["met"] / row["required"] if row["required"] else None
+        rows.append(row)
+    return rows
+
+
+BANDS = ("low", "mid", "high", "none")     # < 50 %, 50–80 %, ≥ 80 %, nothing required
+
+
+def band_of(rates):
+    """The compliance band of a ``customer_rates`` row, in SQL (no floating point)."""
+    return case((rates.c.required.is_(None), "none"), (rates.c.required == 0, "none"),
+                (rates.c.met * 2 < rates.c.required, "low"),
+                (rates.c.met * 5 < rates.c.required * 4, "mid"), else_="high")
