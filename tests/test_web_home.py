@@ -46,7 +46,7 @@ def test_a_manager_sees_the_team_picture_and_pending_challenges(app, world):
 def test_an_admin_sees_the_latest_runs_with_their_warnings(app, world, engine):
     page = _home(app, "admin")
     assert "最近的评估" in page and f"#{world.run_id}" in page
-    assert "has no customers" in page       # 3 customers leave segments of the pack empty
+    assert "下没有客户" in page       # 3 customers leave segments of the pack empty
 
 
 def test_names_and_warnings_are_shown_as_text(app, world, engine):

@@ -5,7 +5,7 @@ from flask import Flask
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 
-from web import assets
+from web import assets, vocabulary
 from web.accounts import ROLE_LABELS
 from web.areas import areas_for
 
@@ -25,7 +25,11 @@ def init_app(app: Flask) -> None:
                                  run_status_labels=RUN_STATUS_LABELS,
                                  run_trigger_labels=RUN_TRIGGER_LABELS,
                                  job_status_labels=JOB_STATUS_LABELS,
-                                 job_kind_labels=JOB_KIND_LABELS)
+                                 job_kind_labels=JOB_KIND_LABELS,
+                                 run_warning=vocabulary.run_warning,
+                                 task_kind_label=vocabulary.task_kind,
+                                 channel_label=vocabulary.channel,
+                                 customer_type_label=vocabulary.customer_type)
 
 
 def navigation():

@@ -25,6 +25,7 @@ from engine.tasks.listing import ASSIGNEES, CUSTOMERS, TASKS, title_sql
 from engine.tasks.postpone import MAX_REASON, postpone_task
 from engine.tasks.reassign import AssigneeRefused, reassign_task
 from engine.text import pick_text
+from web import vocabulary
 from engine.tokens import CALENDAR
 from web.accounts import role_required
 from web.database import get_engine
@@ -42,8 +43,6 @@ GROUP_TITLES = {"overdue": _l("Overdue"), "week": _l("This week"), "later": _l("
 STATUS_FILTERS = {"open": OPEN_STATUSES, "in_progress": ("in_progress",), "done": ("done",)}
 STATUS_LABELS = {"open": _l("Open"), "in_progress": _l("In progress"), "done": _l("Done"),
                  "cancelled": _l("Cancelled")}
-# Kinds the engine itself knows (a visit or call records a visit); others show as written.
-KIND_LABELS = {"visit": _l("Visit"), "call": _l("Call")}
 PRIORITY_LABELS = {"low": _l("Low"), "normal": _l("Normal"), "high": _l("High"),
                    "urgent": _l("Urgent")}
 ACTION_LABELS = {"task.start": _l("Started"), "task.complete": _l("Completed"),
@@ -71,7 +70,7 @@ def local_time(moment: dt.datetime | None) -> str:
 
 
 def kind_label(kind: str | None) -> str:
-    return str(KIND_LABELS.get(kind, kind or ""))
+    return vocabulary.task_kind(kind)
 
 
 @bp.app_template_global()
@@ -375,7 +374,7 @@ def complete(task_id: int):
     parts = [_("Task completed.")]
     if visit:
         parts.append(_("The %(channel)s on %(date)s is recorded as a visit.",
-                       channel=kind_label(visit[0]), date=visit[1].isoformat()))
+                       channel=vocabulary.channel(visit[0]), date=visit[1].isoformat()))
     if following:
         parts.append(_("The next one is due %(date)s.", date=following.isoformat()))
     return _done(task_id, ("" if current_locale() == "zh" else " ").join(parts))
