@@ -124,10 +124,12 @@ def test_demo_refuses_a_silly_size(demo, engine):
 def test_demo_serves_the_web_app_unless_told_not_to(engine, monkeypatch):
     served = []
     # Serving is gunicorn (web.serving.serve); tests/test_web_cli.py runs it as a real process.
-    monkeypatch.setattr("web.serving.serve", lambda *args: served.append(args))
+    monkeypatch.setattr("web.serving.serve",
+                        lambda *args, **options: served.append((*args, options)))
     result = CliRunner().invoke(cli, ["demo", "--customers", "5", "--as-of", str(AS_OF),
                                       "--port", "5123", "--workers", "3"],
                                 catch_exceptions=False)
     assert result.exit_code == 0, result.output
-    assert served == [("127.0.0.1", 5123, 3, False)]
+    # gunicorn with three workers, and the job worker beside it.
+    assert served == [("127.0.0.1", 5123, 3, False, {"job_worker": True})]
     assert "open http://127.0.0.1:5123/" in result.output
