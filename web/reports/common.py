@@ -147,8 +147,16 @@ def open_report(connection: Connection) -> ReportState:
 
 
 def filter_choices(state: ReportState) -> dict[str, Any]:
-    """What the filter form offers, limited to what the viewer may see."""
-    connection, viewer = state.connection, state.viewer
+    """What the filter form offers, limited to what the viewer may see (read on a connection
+    of its own: the report's may be closed by the time the page renders)."""
+    from web.database import get_engine
+
+    with get_engine().connect() as connection:
+        return _choices(connection, state)
+
+
+def _choices(connection: Connection, state: ReportState) -> dict[str, Any]:
+    viewer = state.viewer
     visible = access.customers(viewer)
 
     def distinct(column):
