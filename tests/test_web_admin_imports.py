@@ -108,10 +108,10 @@ def test_a_good_file_is_checked_then_imported_and_listed_in_the_history(site, wo
     assert f'href="/admin/imports/jobs/{real}"' in text(client.get(f"/admin/imports/jobs/{dry}"))
 
     history = text(client.get("/admin/imports"))
-    row = re.search(r'<table class="import-table import-history">.*?</table>', history, re.S)
-    assert row and "产品 2026.csv" in row.group() and "<td>admin</td>" in row.group()
-    assert re.search(r'<td class="num">3</td><td class="num">3</td><td class="num">0</td>'
-                     r'<td class="num">0</td>', row.group())
+    row = re.search(r'<table class="import-table import-history[^"]*">.*?</table>', history, re.S)
+    assert row and "产品 2026.csv" in row.group() and ">admin</td>" in row.group()
+    assert re.search(r'<td class="num"[^>]*>3</td><td class="num"[^>]*>3</td>'
+                     r'<td class="num"[^>]*>0</td><td class="num"[^>]*>0</td>', row.group())
     # The history's file name is the one the admin gave, not the stored one.
     assert not re.search(r"[0-9a-f]{32}\.csv", row.group())
 
@@ -123,8 +123,8 @@ def test_a_bad_file_shows_its_row_problems_and_imports_nothing(site, world, engi
     _work(engine)
     page = text(client.get(f"/admin/imports/jobs/{dry}"))
     assert re.search(r"The file has \d+ problems", page)
-    assert re.search(r'<td class="num">2</td><td>date</td><td class="cell-value">'
-                     r"&#39;2024-1-15&#39;</td>", page), page
+    assert re.search(r'<td class="num"[^>]*>2</td><td[^>]*>date</td><td class="cell-value"'
+                     r'[^>]*>&#39;2024-1-15&#39;</td>', page), page
     assert "Import now" not in page
     assert _stored(folder) == []                           # nothing left to import
     assert _post(client, f"/admin/imports/jobs/{dry}/import").status_code == 409
@@ -147,9 +147,9 @@ def test_problems_are_paged_and_their_download_neutralises_formulas(site, world,
     _work(engine)
     first = text(client.get(f"/admin/imports/jobs/{dry}"))
     assert "The file has 30 problems" in first and "Page 1 of 2" in first
-    assert first.count('<td class="cell-value">') == 20
+    assert first.count('<td class="cell-value"') == 20
     second = text(client.get(f"/admin/imports/jobs/{dry}?problems=2"))
-    assert second.count('<td class="cell-value">') == 10 and '<td class="num">31</td>' in second
+    assert second.count('<td class="cell-value"') == 10 and '>31</td>' in second
     rows = list(csv.reader(io.StringIO(text(client.get(
         f"/admin/imports/jobs/{dry}/problems.csv")).lstrip("\ufeff"))))
     assert len(rows) == 31
@@ -227,8 +227,7 @@ def test_hostile_names_and_cells_are_shown_as_text(site, world, engine):
     for shown in (page, index):
         assert "<img src=x" not in shown and "<script>x" not in shown
         assert "&#39;&gt;&lt;img src=x onerror=alert(1)&gt;{{7*7}}&lt;script&gt;.csv" in shown
-    assert '<td class="cell-value">&#39;x&#34;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;</td>' \
-        in page
+    assert '">&#39;x&#34;&gt;&lt;img src=x onerror=alert(1)&gt;&#39;</td>' in page
     page = text(client.get(f"/admin/imports/jobs/{header}"))
     assert "&lt;script&gt;x&lt;/script&gt;" in page and "<script>x" not in page
 
