@@ -21,6 +21,7 @@ from engine.demo.catalog import (
     DemoProduct,
 )
 from engine.demo.hospitals import Hospital, pick_weighted
+from engine.demo.staff import visit_factor
 
 HISTORY_MONTHS = 24
 # Chinese New Year in January/February, a year-end push to meet annual budgets.
@@ -38,6 +39,9 @@ UNPAID_SHARE = 0.03
 RETURN_SHARE = 0.004
 MISSING_COST_SHARE = 0.01
 JOINT_VISIT_SHARE = 0.05
+# How much a rep's follow-up moves their customers' purchases over the 24 months: a diligent
+# rep's customers end up buying about 15 % more, a lax rep's about 30 % less.
+FOLLOW_UP_EFFECT = 0.5
 
 
 @dataclass
@@ -161,7 +165,8 @@ def _order_lines(rng: random.Random, account: _Account, index: int, month: dt.da
         return []
     chosen = rng.sample(available, rng.randint(1, min(len(available), 4)))
     shares = [rng.random() + 0.3 for _ in chosen]
-    budget = hospital.monthly_cents * activity * math.exp(rng.gauss(0, 0.25))
+    budget = (hospital.monthly_cents * activity * _follow_up(hospital, index)
+              * math.exp(rng.gauss(0, 0.25)))
     days = calendar.monthrange(month.year, month.month)[1]
     rows = []
     for product, share in zip(chosen, shares):
@@ -174,6 +179,11 @@ def _order_lines(rng: random.Random, account: _Account, index: int, month: dt.da
             returned = -rng.randint(1, quantity)
             rows.append(_order_row(rng, counter, "RT", booked, back, product, returned))
     return rows
+
+
+def _follow_up(hospital: Hospital, index: int) -> float:
+    """The owner's follow-up effect on purchases by month ``index`` (1.0 at the start)."""
+    return 1.0 + FOLLOW_UP_EFFECT * (visit_factor(hospital.owner) - 1.0) * index / HISTORY_MONTHS
 
 
 def _booked_code(rng: random.Random, hospital: Hospital) -> str:
@@ -221,7 +231,8 @@ def _cents(amount: str) -> int:
 
 def _visits(rng: random.Random, hospital: Hospital, managers: dict[str, str], index: int,
             month: dt.date, as_of: dt.date, counter: _Counter) -> list[tuple[str, ...]]:
-    rate = VISITS_PER_MONTH[hospital.grade] * _visit_effort(hospital, index)
+    rate = (VISITS_PER_MONTH[hospital.grade] * _visit_effort(hospital, index)
+            * visit_factor(hospital.owner))
     days = calendar.monthrange(month.year, month.month)[1]
     rows = []
     for _ in range(_poisson(rng, rate)):

@@ -16,8 +16,10 @@ from pathlib import Path
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
 
+from engine.config import load_settings
 from engine.definitions.published import published_specs
 from engine.demo.activity import months_before
+from engine.demo.follow_up import backdate, work_tasks
 from engine.demo.dataset import (
     CUSTOMER_TYPE,
     DEFAULT_CUSTOMERS,
@@ -36,9 +38,10 @@ from engine.workflows import WorkflowReport
 
 ACTOR = "kamflow demo"
 TRIGGER = "cli"
-# On a database without runs the demo first evaluates this many months earlier, so that the
-# second run has customers changing segment: migration, transition tasks, cancellations.
-EARLIER_RUN_MONTHS = 3
+# On a database without runs the demo first evaluates every quarter of the last two years (so
+# that reports have history: who moved, and whether the follow-up was done), then ``as_of``.
+QUARTER_MONTHS = 3
+EARLIER_QUARTERS = 7
 Progress = Callable[[str], None]
 
 
@@ -68,6 +71,7 @@ class DemoResult:
     imports: list[ImportReport] = field(default_factory=list)
     stored: dict[str, int] = field(default_factory=dict)
     runs: list[DemoRun] = field(default_factory=list)
+    tasks_done: int = 0                   # closed by the reps between the quarterly runs
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -88,8 +92,15 @@ def run_demo(engine: Engine, options: DemoOptions, progress: Progress = lambda l
                               for kind in IMPORT_ORDER]
     result.stored = stored_counts(engine)
     for ruleset_id in hospital_rulesets(engine):
-        for as_of in evaluation_dates(engine, ruleset_id, options.as_of):
+        dates = evaluation_dates(engine, ruleset_id, options.as_of)
+        for as_of, next_run in zip(dates, [*dates[1:], None]):
             result.runs.append(demo_run(engine, ruleset_id, as_of, result, progress))
+            # As if each had run on its date (the last one too, for a demo --as-of a past day).
+            backdate(engine, result.runs[-1].evaluation.run_id, as_of, load_settings().timezone)
+            if next_run is not None:
+                with _step(result, "follow-up", progress,
+                           f"reps working their tasks until {next_run}"):
+                    result.tasks_done += work_tasks(engine, next_run, ACTOR)
     return result
 
 
@@ -150,12 +161,14 @@ def hospital_rulesets(engine: Engine) -> list[str]:
 
 
 def evaluation_dates(engine: Engine, ruleset_id: str, as_of: dt.date) -> list[dt.date]:
-    """``as_of``, preceded by an earlier date when the ruleset has never been evaluated."""
+    """``as_of``, preceded by the quarters of the last two years when the ruleset has never
+    been evaluated."""
     with Session(engine) as session:
         evaluated = session.scalar(select(EvaluationRun.id).where(
             EvaluationRun.ruleset_id == ruleset_id, EvaluationRun.status == "completed")
             .limit(1))
-    earlier = [] if evaluated else [months_before(as_of, EARLIER_RUN_MONTHS)]
+    earlier = [] if evaluated else [months_before(as_of, QUARTER_MONTHS * quarters)
+                                    for quarters in range(EARLIER_QUARTERS, 0, -1)]
     return [*earlier, as_of]
 
 

@@ -4,10 +4,16 @@ Every region that has customers gets a team named after it, with one manager and
 about fourteen hospitals each (at least one of them senior, so that tasks for senior reps find
 someone in the team); the biggest accounts go to the most senior reps. One rep has left the
 company: inactive, owning nothing.
+
+Reps differ in how well they follow the follow-up SOP (``sop_habit``): some visit more than
+planned and close their tasks, some about as planned, some far less — so that the compliance
+and conversion reports have something a manager would recognise. A rep's habit is a function
+of their username, so drawing it does not change any other generated value.
 """
 from __future__ import annotations
 
 import random
+import zlib
 from dataclasses import dataclass
 
 from engine.demo.catalog import GIVEN_NAMES, SURNAMES
@@ -19,6 +25,21 @@ CUSTOMERS_PER_REP = 14
 REP_SENIORITY = (("senior", 25), ("regular", 45), ("junior", 30))
 NAME_ATTEMPTS = 20
 SENIORITY_RANK = {"junior": 0, "regular": 1, "senior": 2}
+# Visits made relative to the plan, and the share of tasks closed, by SOP habit.
+SOP_HABITS = {"diligent": (1.3, 0.92), "average": (0.95, 0.65), "lax": (0.45, 0.25)}
+
+
+def sop_habit(username: str) -> str:
+    """How well ``username`` follows the SOP: diligent, average or lax (a third each)."""
+    return tuple(SOP_HABITS)[zlib.crc32(username.encode("utf-8")) % len(SOP_HABITS)]
+
+
+def visit_factor(username: str | None) -> float:
+    return SOP_HABITS[sop_habit(username)][0] if username else 1.0
+
+
+def task_completion_share(username: str | None) -> float:
+    return SOP_HABITS[sop_habit(username)][1] if username else 0.0
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from collections import Counter
 from engine.demo.orchestrate import DemoResult
 from engine.models import UNCLASSIFIED
 
-STEP_ORDER = ("init", "generate", "import", "evaluate")
+STEP_ORDER = ("init", "generate", "import", "evaluate", "follow-up")
 ASSIGNEES_SHOWN = 40
 
 
@@ -94,6 +94,9 @@ def _workflow_lines(result: DemoResult) -> list[str]:
     lines += _wrapped("    by assignee  ", shown)
     if unassigned:
         lines.append(f"    unassigned   {unassigned} (admins are notified)")
+    if result.tasks_done:
+        lines.append(f"    done         {result.tasks_done} between the quarterly runs (some reps "
+                     "follow the SOP closely, some do not)")
     return lines
 
 
