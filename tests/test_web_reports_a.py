@@ -70,6 +70,12 @@ def test_quadrant_density_above_the_threshold(client, small, monkeypatch):
     assert 0 < len(listed) == data["cells"][0][2]
 
 
+def test_quadrant_density_on_request(client, small):
+    body = text(signed(client, "m1").get(f"/reports/quadrant?run={small.runs['B']}&view=density"))
+    data = island(body, "quadrant-chart-data")
+    assert sum(c[2] for c in data["cells"]) == 3                # the team's D1, D2, D3
+
+
 def test_segment_counts_page_and_drill_down(client, small):
     run = small.runs["B"]
     response = signed(client).get(f"/reports/segments?run={run}&by=team")
@@ -155,7 +161,7 @@ def test_exports_csv_and_xlsx_neutralise_formulas(client, small):
 @pytest.mark.parametrize("query, field", [
     ("run=abc", "run"), ("run=999999", "run"), ("run_b=x", "run_b"),
     ("ruleset=nope", "ruleset"), ("by=colour", "by"), ("n=99", "n"),
-    ("format=pdf", "format"), ("region=" + "x" * 300, "region"),
+    ("format=pdf", "format"), ("view=cloud", "view"), ("region=" + "x" * 300, "region"),
 ])
 def test_bad_filters_answer_400_at_the_field(client, small, query, field):
     signed(client)

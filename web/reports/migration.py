@@ -96,7 +96,7 @@ def migration():
                "total": sum(counts.get((a, b), 0) for b in cols_ids)} for a in rows_ids]
     heat = {"x": [label(b) for b in cols_ids], "y": [label(a) for a in rows_ids],
             "x_label": _("To (run %(run)s)", run=filters.run),
-            "y_label": _("From (run %(run)s)", run=filters.run_b),
+            "y_label": _("From (run %(run)s)", run=filters.run_b), "y_inverse": True,
             "cells": [[j, i, counts.get((a, b), 0),
                        cell_url(a, b) if counts.get((a, b)) else None]
                       for i, a in enumerate(rows_ids) for j, b in enumerate(cols_ids)]}

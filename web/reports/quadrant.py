@@ -19,6 +19,10 @@ report("reports.quadrant", _l("Quadrant map"),
        _l("Value × potential of every customer in a run, with the split lines and segments."))
 
 
+VIEWS = ("auto", "density")
+VIEW_LABELS = {"auto": _l("Points (a grid above 20,000)"), "density": _l("Density grid")}
+
+
 def _fmt(value: float) -> float:
     return round(float(value), 4)
 
@@ -30,6 +34,7 @@ def quadrant():
     context: dict = {"axes": None, "points": [], "grid": None, "total": 0}
     with get_engine().connect() as connection:
         state = open_report(connection)
+        view = state.choice_arg("view", VIEWS, "auto")
         fmt = state.export_format()
         segments = state.segments()
         by_id = {s["id"]: s for s in segments}
@@ -40,7 +45,7 @@ def quadrant():
             if axes is not None:
                 total = engine_quadrant.point_count(connection, state.viewer, filters, axes)
                 context["total"] = total
-                if total > engine_quadrant.DENSITY_THRESHOLD:
+                if view == "density" or total > engine_quadrant.DENSITY_THRESHOLD:
                     context["grid"] = engine_quadrant.density(connection, state.viewer,
                                                               filters, axes)
                 else:
@@ -82,8 +87,8 @@ def quadrant():
             cells.append({"x_low": grid["x_edges"][ix], "x_high": grid["x_edges"][ix + 1],
                           "y_low": grid["y_edges"][iy], "y_high": grid["y_edges"][iy + 1],
                           "count": n, "url": cell_url(ix, iy)})
-        labels_x = [f"{_fmt(grid['x_edges'][i])}" for i in range(bins)]
-        labels_y = [f"{_fmt(grid['y_edges'][i])}" for i in range(bins)]
+        labels_x = [f"{grid['x_edges'][i]:.1f}" for i in range(bins)]
+        labels_y = [f"{grid['y_edges'][i]:.1f}" for i in range(bins)]
         chart = {"x": labels_x, "y": labels_y, "x_label": pick_text(axes.x_label, locale),
                  "y_label": pick_text(axes.y_label, locale),
                  "cells": [[ix, iy, n, cells[k]["url"]]
@@ -117,4 +122,7 @@ def quadrant():
         "reports/quadrant.html", state, title=_("Quadrant map"), chart=chart, cells=cells,
         points=context["points"], total=context["total"], axes=axes, summary=summary,
         by_id=by_id, customer_url=customer_url, threshold=engine_quadrant.DENSITY_THRESHOLD,
-        exports=export_links("reports.quadrant", filters))
+        extra_fields=[{"name": "view", "label": _("View"), "value": view,
+                       "choices": [(k, v) for k, v in VIEW_LABELS.items()]}],
+        exports=export_links("reports.quadrant", filters,
+                             view=view if view != "auto" else None))

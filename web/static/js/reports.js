@@ -53,7 +53,8 @@
       } }, tooltipBase),
       xAxis: { type: "category", data: d.x, name: d.x_label, nameLocation: "middle", nameGap: 40,
                axisLabel: { interval: 0, rotate: d.x.length > 6 ? 45 : 0 } },
-      yAxis: { type: "category", data: d.y, name: d.y_label, nameLocation: "middle", nameGap: 80 },
+      yAxis: { type: "category", data: d.y, name: d.y_label, nameLocation: "middle", nameGap: 80,
+               inverse: !!d.y_inverse },
       visualMap: { min: 0, max: max, show: false, inRange: { color: ["#f3f6fa", "#1f6feb"] } },
       series: [{ type: "heatmap", label: { show: d.x.length <= 12 },
                  data: d.cells.map(function (c) { return { value: [c[0], c[1], c[2]], url: c[3] }; }) }]
@@ -84,7 +85,7 @@
         return p.name + "\n" + p.value;
       } }, tooltipBase),
       series: [{
-        type: "sankey", left: 8, right: 96, top: 8, bottom: 8, nodeAlign: "left",
+        type: "sankey", left: 8, right: 140, top: 8, bottom: 8, nodeAlign: "left",
         emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.4 },
         data: d.nodes.map(function (n) { return { name: n.name, depth: n.depth, itemStyle: n.color ? { color: n.color } : undefined }; }),
         links: d.links
@@ -111,6 +112,9 @@
       var canvas = figure.querySelector(".report-chart-canvas");
       if (!data || !build || !canvas) { return; }
       figure.classList.add("report-chart-ready");
+      if (kind === "bars" && data.categories.length > 12) {
+        canvas.style.height = (80 + 24 * data.categories.length) + "px";
+      }
       var chart = window.echarts.init(canvas, null, { renderer: "canvas" });
       chart.setOption(build(data));
       chart.on("click", function (p) { if (p.data && p.data.url) { go(p.data.url); } });
