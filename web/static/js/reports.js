@@ -112,8 +112,9 @@
       var canvas = figure.querySelector(".report-chart-canvas");
       if (!data || !build || !canvas) { return; }
       figure.classList.add("report-chart-ready");
-      if (kind === "bars" && data.categories.length > 12) {
-        canvas.style.height = (80 + 24 * data.categories.length) + "px";
+      if (kind === "bars") {
+        var n = data.categories.length;
+        canvas.style.height = Math.max(200, 80 + (n > 12 ? 24 : 44) * n) + "px";
       }
       var chart = window.echarts.init(canvas, null, { renderer: "canvas" });
       chart.setOption(build(data));
