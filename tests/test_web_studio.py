@@ -103,7 +103,8 @@ def test_a_new_definition_needs_a_fresh_valid_id(app, world, engine):
         assert 'aria-invalid="true"' in text(response)
     response = post_form(client, "/studio/new", {"kind": "form", "def_id": "x_copy",
                                                  "copy_of": f"ruleset:{RULESET}"}, page="/studio/")
-    assert response.status_code == 400 and "same kind" in text(response)
+    assert response.status_code == 400
+    assert "same kind" in text(response) or "同一类型" in text(response)
     assert _state(engine) == (1, [1])
 
 
@@ -123,7 +124,7 @@ def test_saving_a_draft_leaves_the_published_version_alone(app, world, engine):
             AuditEntry.action == "definition.version", AuditEntry.object_id == RULESET,
             AuditEntry.actor == "admin")) == 1
     show = text(client.get(RULESET_PAGE))
-    assert "published" in show and "draft" in show
+    assert 'class="published-mark"' in show and 'class="draft-badge"' in show
     assert re.search(r"weight of \w+ \d+ → \d+", show)          # the diff in words
     assert 'class="diff-added"' in show and 'class="diff-removed"' in show
     # The same text again stores nothing new.
@@ -280,4 +281,5 @@ def test_a_draft_ruleset_is_previewed_against_the_published_one(app, world, engi
     page = text(client.get(location))
     assert 'hx-trigger="every 1s"' not in page
     assert re.search(r'<table class="segment-compare">.*<td>\d+</td>', page, re.S), page
+    assert "明星客户" in page                                 # the segment's label (zh)
     assert _state(engine) == (1, [1, 2])                      # nothing published or stored

@@ -168,6 +168,7 @@ def preview_result(job_id: int):
         if draft is None:
             abort(404)
         base = _job(session, request.args.get("base", type=int))
+        labels, title = _segment_labels(session, draft.params)
     jobs = [j for j in (draft, base) if j is not None]
     finished = all(j.status in FINISHED for j in jobs)
     counts = {}
@@ -176,4 +177,23 @@ def preview_result(job_id: int):
             for segment, n in job.result.get("counts", {}).get("segments", {}).items():
                 counts.setdefault(segment, {})[name] = n
     return render_template("studio/preview.html", draft=draft, base=base, finished=finished,
-                           counts=counts)
+                           counts=counts, labels=labels, title=title)
+
+
+def _segment_labels(session: Session, params: dict) -> tuple[dict, object]:
+    """Segment id → label of the previewed version (and its title), for the counts table."""
+    definition = store.find_definition(session, "ruleset", str(params.get("ruleset")))
+    if definition is None:
+        return {}, None
+    version = (store.versions(session, definition) or [None])[-1]
+    if isinstance(params.get("version"), int):
+        version = next((v for v in store.versions(session, definition)
+                        if v.number == params["version"]), version)
+    content = version.content if version is not None else {}
+    classification = content.get("classification") or {}
+    segments = classification.get("segments") or {}
+    labels = {key: value.get("label") for key, value in segments.items()
+              if isinstance(value, dict)}
+    labels.update({tier.get("id"): tier.get("label") for tier in classification.get("tiers") or []
+                   if isinstance(tier, dict)})
+    return labels, content.get("title")
