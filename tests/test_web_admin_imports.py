@@ -261,3 +261,50 @@ def test_the_pages_of_other_jobs_answer_404(site, world):
     client = _client(site)
     assert client.get(f"/admin/imports/jobs/{world.jobs['admin']}").status_code == 404
     assert client.get("/admin/imports/jobs/999999").status_code == 404
+
+
+def test_an_xlsx_file_is_checked_like_a_csv(site, world, engine):
+    from openpyxl import Workbook
+    book = Workbook()
+    sheet = book.active
+    for row in (["code", "name", "product_line", "is_new"], ["X1", "新品", "肿瘤", "true"]):
+        sheet.append(row)
+    data = io.BytesIO()
+    book.save(data)
+    client = _client(site)
+    dry = _job_id(_upload(client, data.getvalue(), "新品.xlsx"))
+    _work(engine)
+    page = text(client.get(f"/admin/imports/jobs/{dry}"))
+    assert re.search(r'<td class="num">1</td><td class="num">1</td>', page), page
+
+
+def test_a_real_import_that_finds_problems_fails_and_deletes_its_upload(world, engine, folder):
+    from engine.imports import uploads
+    from engine.jobs import queue
+    stored = uploads.store(folder, io.BytesIO((BAD / "products_values.csv").read_bytes()),
+                           "p.csv")
+    with transaction(engine) as session:
+        job_id = queue.enqueue(session, "import", {
+            "kind": "products", "path": str(stored.path), "upload": stored.path.name,
+            "file_name": "p.csv", "dry_run": False, "actor": "admin"}, "admin").id
+    _work(engine)
+    with transaction(engine) as session:
+        job = session.get(Job, job_id)
+        assert job.status == "failed" and "row 3" in job.error and job.result is None
+    assert _stored(folder) == []
+
+
+def test_only_stored_uploads_are_ever_deleted_and_old_ones_are_swept(tmp_path, folder):
+    import os
+    from engine.imports import uploads
+    other = tmp_path / "keep.csv"
+    other.write_text("code\n")
+    uploads.discard(other)
+    uploads.discard(tmp_path / ("0" * 32 + ".csv"))          # not in a folder of uploads
+    assert other.exists()
+    old = uploads.store(folder, io.BytesIO(b"code\n"), "a.csv")
+    new = uploads.store(folder, io.BytesIO(b"code\n"), "b.csv")
+    os.utime(old.path, (0, 0))
+    assert uploads.sweep(folder) == 1
+    assert not old.path.exists() and new.path.exists()
+    assert uploads.clean_name("C:\\fakepath\\..\\订单\x07.csv") == "订单.csv"
