@@ -127,3 +127,14 @@ def test_hostile_text_is_shown_as_text_and_neutralised_in_exports(engine, client
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
     rows = csv_rows(client.get(f"/reports/compliance?{runs(sop_world)}&view=owner&format=csv"))
     assert rows[1][0].startswith("'=HYPERLINK")
+
+
+def test_one_run_only_asks_for_a_start_date(client, world):  # noqa: F811
+    signed_in(client)
+    page = client.get("/reports/compliance")
+    assert page.status_code == 200 and 'id="rf-from"' in text(page)
+    assert "/customers/" not in text(page).split("report-empty", 1)[-1]
+    dated = client.get("/reports/compliance?from=2026-09-01&to=2026-10-15")
+    assert dated.status_code == 200 and "2026-09-01" in text(dated)
+    conversion = client.get("/reports/conversion")
+    assert conversion.status_code == 200

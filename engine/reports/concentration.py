@@ -7,8 +7,6 @@ gross margin (over the order lines with a cost), orders per customer, average da
 """
 from __future__ import annotations
 
-import datetime as dt
-
 from sqlalchemy import Float, and_, case, func, select
 from sqlalchemy.orm import Session
 
@@ -147,6 +145,3 @@ def segment_kpis(session: Session, viewer, filters: ReportFilter) -> dict:
     return {"window": (start, as_of), "previous": (prev_start, start), "segments": kpis,
             "as_of": as_of}
 
-
-def as_date(value) -> dt.date:
-    return value if isinstance(value, dt.date) else dt.date.fromisoformat(str(value))

@@ -18,6 +18,7 @@ from web.reports.common import (customers_url, export_links, export_response, op
                                 problems_by_field, render_report, report_url)
 
 VIEWS = ("segment", "team", "owner")
+CHART_ROWS = 40          # more rows than this: the table alone
 report("reports.compliance", _l("SOP compliance"),
        _l("Visits and calls the follow-up workflow required against those done, by segment, "
           "team and rep, with the customers furthest behind."))
@@ -40,6 +41,8 @@ def read_period(state, session: Session):
     """The report period, or None with the problem at its field."""
     if not state.ok or not state.filters.run:
         return None
+    if not state.filters.run_b and not (request.args.get("from") or "").strip():
+        return None         # one run only: the page asks for a start date, no error
     try:
         return sop.period_of(session, state.filters, request.args.get("from"),
                              request.args.get("to"))
@@ -151,7 +154,8 @@ def _context(state, data: dict, view: str, period) -> dict:
                          "urls": urls}]}
     behind = [{**row, "url": url_for("customer.show", code=row["code"])}
               for row in data["behind"]]
-    return {"rows": rows, "chart_data": chart, "behind": behind,
+    return {"rows": rows, "chart_data": chart if len(rows) <= CHART_ROWS else None,
+            "behind": behind,
             "channel_label": channel_label, "percent": percent,
             "view_label": _view_label(view),
             "exports_links": export_links("reports.compliance", state.filters, view=view,

@@ -3,7 +3,6 @@ against share of value) and per-segment KPIs computed from the facts of the rule
 (``engine.reports.concentration``)."""
 from __future__ import annotations
 
-from flask import request
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy.orm import Session

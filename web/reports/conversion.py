@@ -19,14 +19,16 @@ from web.reports.common import (customers_url, export_links, export_response, op
 from web.reports.compliance import percent, period_form, read_period
 
 VIEWS = ("band", "team", "owner")
+SHORT_BANDS = {"low": "<50%", "mid": "50–80%", "high": "≥80%"}
+CHART_ROWS = 40          # more rows than this: the table alone
 report("reports.conversion", _l("Conversion"),
        _l("Where the customers of each segment at the earlier run are at the later one, by "
           "SOP-compliance band, team and rep."))
 
 
 def band_label(band: str) -> str:
-    return {"low": _("Compliance under 50 %"), "mid": _("Compliance 50–80 %"),
-            "high": _("Compliance 80 % or more"),
+    return {"low": _("Compliance below 50%"), "mid": _("Compliance 50%–80%"),
+            "high": _("Compliance ≥ 80%"),
             "none": _("Nothing required")}.get(band, band)
 
 
@@ -46,8 +48,6 @@ def conversion():
         session = Session(bind=connection)
         period = read_period(state, session)
         data = None
-        if state.ok and state.filters.run and not state.filters.run_b:
-            state.add_error("run_b", _("choose an earlier run to compare with"))
         if state.ok and period is not None:
             data = engine_conversion.conversion(session, state.viewer, state.filters, period)
         fmt = state.export_format()
@@ -106,6 +106,8 @@ def _context(state, data: dict, view: str, from_segment: str, segments: list[dic
                 owner = key if dimension == "owner" else None
                 out.append({
                     "key_label": _key_label(dimension, key, entry["name"]),
+                    "short_label": SHORT_BANDS.get(key, _("Nothing required"))
+                    if dimension == "band" else _key_label(dimension, key, entry["name"]),
                     "from": source, "from_label": _label(state, source), "total": cell["total"],
                     "to": [{"id": t, "count": cell.get(t, 0),
                             "share": cell.get(t, 0) / cell["total"] if cell["total"] else None,
@@ -115,7 +117,7 @@ def _context(state, data: dict, view: str, from_segment: str, segments: list[dic
         return out
 
     overall, grouped = table("total"), table(view)
-    chart = {"categories": [f"{r['key_label']} · {r['from_label']}" for r in grouped],
+    chart = {"categories": [f"{r['short_label']} · {r['from_label']}" for r in grouped],
              "value_label": _("Customers"),
              "series": [{"name": _label(state, t), "color": colors.get(t) or "#bbbbbb",
                          "values": [r["to"][i]["count"] for r in grouped],
@@ -125,7 +127,8 @@ def _context(state, data: dict, view: str, from_segment: str, segments: list[dic
     headers += [f"→ {_label(state, t)}" for t in targets]
     export_rows = [[r["key_label"], r["from_label"], r["total"]] + [c["count"] for c in r["to"]]
                    for r in grouped]
-    return {"overall": overall, "grouped": grouped, "chart_data": chart, "targets": targets,
+    return {"overall": overall, "grouped": grouped,
+            "chart_data": chart if len(grouped) <= CHART_ROWS else None, "targets": targets,
             "target_labels": [_label(state, t) for t in targets], "headers": headers,
             "export_rows": export_rows, "view_label": _view_label(view), "percent": percent,
             "exports_links": export_links("reports.conversion", state.filters, view=view,
