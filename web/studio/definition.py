@@ -9,6 +9,8 @@ from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from engine import access
+from engine.access import Viewer
 from engine.db import transaction
 from engine.definitions import drafts, lifecycle, store
 from engine.definitions.source import MAX_FILE_BYTES
@@ -155,7 +157,8 @@ def preview(def_id: str):
 def _job(session: Session, job_id: int | None) -> Job | None:
     if job_id is None:
         return None
-    job = session.scalar(select(Job).where(Job.id == job_id, Job.kind == "dry_run"))
+    job = session.scalar(select(Job).where(Job.id == job_id, Job.kind == "dry_run",
+                                           access.jobs(Viewer.of(current_user))))
     if job is not None:
         session.expunge(job)
     return job

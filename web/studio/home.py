@@ -70,7 +70,7 @@ def new():
         with transaction(get_engine()) as session:
             drafts.create(session, kind, def_id, current_user.username, copy_of=copy_of)
     except InvalidInput as exc:
-        form.def_id.errors.extend(str(p) for p in exc.problems)
+        form.def_id.errors.extend(p.message if p.line is None else str(p) for p in exc.problems)
         return _home(form, rows, 400)
     flash(_("Draft created. Check it, then publish it."), "success")
     return redirect(url_for("studio.edit", kind=kind, def_id=def_id), 303)
