@@ -210,9 +210,10 @@ def _tasks_done(session: Session, viewer, filters: ReportFilter, period: Period)
 DIMENSIONS = ("segment", "team", "owner")
 
 
-def compliance(session: Session, viewer, filters: ReportFilter, period: Period) -> dict:
-    """The report: per segment, team and owner (rep), per channel: customers, required, done,
-    met; the totals; and the customers furthest behind."""
+def compliance(session: Session, viewer, filters: ReportFilter, period: Period,
+               dimensions: tuple[str, ...] = DIMENSIONS) -> dict:
+    """The report: per segment, team and owner (rep) — those of ``dimensions`` — per channel:
+    customers, required, done, met; the totals; and the customers furthest behind."""
     chans = channels(session, filters.ruleset)
     result = {"period": period, "channels": chans,
               "groups": {d: [] for d in DIMENSIONS}, "total": _empty(chans), "behind": []}
@@ -223,7 +224,7 @@ def compliance(session: Session, viewer, filters: ReportFilter, period: Period) 
     owner_key = {"segment": (cells.c.segment,),
                  "team": (User.team,),
                  "owner": (User.username, User.name)}
-    for dimension in DIMENSIONS:
+    for dimension in dimensions:
         keys = owner_key[dimension]
         query = (select(*keys, cells.c.channel,
                         func.count(func.distinct(cells.c.customer_id)).label("customers"),
@@ -260,10 +261,11 @@ def compliance(session: Session, viewer, filters: ReportFilter, period: Period) 
         rows.sort(key=lambda r: (r["key"] is None, str(r["key"] or "")))
         result["groups"][dimension] = rows
     total = result["total"]
-    for row in result["groups"]["segment"]:
-        for channel, figures in row["channels"].items():
-            for name in figures:
-                total["channels"][channel][name] += figures[name]
+    for channel, required, done, met in session.execute(
+            select(cells.c.channel, func.sum(cells.c.required), func.sum(cells.c.done),
+                   func.sum(cells.c.met)).group_by(cells.c.channel)):
+        total["channels"][channel] = {"required": int(required or 0), "done": int(done or 0),
+                                      "met": int(met or 0)}
     total["tasks_done"] = int(session.scalar(select(func.coalesce(func.sum(
         tasks.c.tasks_done), 0)).where(tasks.c.customer_id.in_(select(cells.c.customer_id)))))
     total["customers"] = session.scalar(select(func.count(func.distinct(cells.c.customer_id))))
