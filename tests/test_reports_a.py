@@ -168,3 +168,20 @@ def test_report_figures_agree_with_evaluated_runs(engine, world):  # noqa: F811
     assert sum(by_segment.values()) == sum(r["count"] for r in cells) >= 2
     assert by_segment == {k: v for k, v in stored["effective_segments"].items() if v}
     assert sum(by_segment.values()) == stored["customers"]
+
+
+@pytest.mark.parametrize("field, value", [
+    ("path", "x"), ("path", "12"), ("path", ",".join(["1:a"] * 13)),
+    ("scores", "1:value:0"), ("scores", "1:va lue:0:1"), ("scores", "1:value:abc:"),
+    ("scores", "1:value:nan:"), ("scores", "x:value:0:1"),
+])
+def test_customer_list_refuses_bad_drill_filters(engine, small, field, value):
+    with engine.connect() as connection, pytest.raises(InvalidInput) as caught:
+        customer_page(connection, viewer(engine, "admin"), CustomerFilter(**{field: value}))
+    assert caught.value.problems[0].path == field
+
+
+def test_customer_list_team_filter(engine, small):
+    admin = viewer(engine, "admin")
+    assert listed(engine, admin, team="west", q="D") == ["D4", "D5", "D6"]
+    assert listed(engine, viewer(engine, "m1"), team="west") == []
