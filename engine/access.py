@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, or_, select, true
+from sqlalchemy import ColumnElement, and_, exists, false, or_, select, true
 from sqlalchemy.sql import Select
 
 from engine.customers.merged import live
@@ -95,6 +95,13 @@ def customer_ids(viewer: Viewer) -> Select:
     """The ids of the customers ``viewer`` may see: for facts, scores and overrides, which
     are seen through their customer (``Order.customer_id.in_(customer_ids(viewer))``)."""
     return select(Customer.id).where(customers(viewer))
+
+
+def customer_visible(viewer: Viewer, customer_id) -> ColumnElement[bool]:
+    """The condition that the customer ``customer_id`` (a column or a value) is one ``viewer``
+    may see, as a correlated EXISTS: for the rows of one customer (its page's facts, scores,
+    history), where ``IN (customer_ids(viewer))`` would list every visible customer first."""
+    return exists(select(Customer.id).where(Customer.id == customer_id, customers(viewer)))
 
 
 def tasks(viewer: Viewer) -> ColumnElement[bool]:

@@ -1,7 +1,7 @@
 """What the customer page shows, read through the visibility policy (``engine.access``).
 
 Every query here takes the viewer: a customer outside their view is ``None`` (the page answers
-404), facts and scores are read through ``access.customer_ids`` and tasks through
+404), facts and scores are read through ``access.customer_visible`` and tasks through
 ``access.tasks``. Nothing here changes anything; profile edits are in ``profile_edit``.
 """
 from __future__ import annotations
@@ -118,7 +118,7 @@ def standings(session: Session, viewer: Viewer, customer: CustomerHead, form: Fo
                score.id)
         .outerjoin(score, (score.run_id == EvaluationRun.id)
                    & (score.customer_id == customer.id)
-                   & score.customer_id.in_(access.customer_ids(viewer)))
+                   & access.customer_visible(viewer, score.customer_id))
         .where(EvaluationRun.id.in_(latest)).order_by(EvaluationRun.ruleset_id)).all()
     overrides = _overrides(session, viewer, customer.id, today)
     found = []
@@ -138,7 +138,7 @@ def _overrides(session: Session, viewer: Viewer, customer_id: int, today: dt.dat
     rows = session.execute(
         select(SegmentOverride).where(
             SegmentOverride.customer_id == customer_id,
-            SegmentOverride.customer_id.in_(access.customer_ids(viewer)),
+            access.customer_visible(viewer, SegmentOverride.customer_id),
             or_(SegmentOverride.status == PENDING,
                 (SegmentOverride.status == APPROVED) & (SegmentOverride.until >= today)))
         .order_by(SegmentOverride.id.desc())).scalars()
@@ -173,7 +173,7 @@ def pending_challenges(session: Session, viewer: Viewer, customer_id: int) -> li
     """Pending challenges of the customer, newest first."""
     return list(session.scalars(select(SegmentOverride).where(
         SegmentOverride.customer_id == customer_id, SegmentOverride.status == PENDING,
-        SegmentOverride.customer_id.in_(access.customer_ids(viewer)))
+        access.customer_visible(viewer, SegmentOverride.customer_id))
         .order_by(SegmentOverride.id.desc())))
 
 
@@ -193,7 +193,7 @@ def segment_history(session: Session, viewer: Viewer, customer_id: int) -> list[
                CustomerScore.segment, CustomerScore.effective_segment)
         .join(CustomerScore, CustomerScore.run_id == EvaluationRun.id)
         .where(CustomerScore.customer_id == customer_id, EvaluationRun.status == "completed",
-               CustomerScore.customer_id.in_(access.customer_ids(viewer)))
+               access.customer_visible(viewer, CustomerScore.customer_id))
         .order_by(EvaluationRun.as_of.desc(), EvaluationRun.id.desc()).limit(HISTORY_LIMIT))
     return [HistoryRow(*row) for row in rows]
 
@@ -263,7 +263,7 @@ def fact_page(session: Session, viewer: Viewer, customer_id: int, kind: str,
     query, table, order = _fact_query(kind)
     rows = session.execute(
         query.where(table.customer_id == customer_id,
-                    table.customer_id.in_(access.customer_ids(viewer)))
+                    access.customer_visible(viewer, table.customer_id))
         .order_by(*order).offset((page - 1) * FACT_PAGE_SIZE).limit(FACT_PAGE_SIZE + 1)).all()
     return FactPage(kind, [tuple(r) for r in rows[:FACT_PAGE_SIZE]], page,
                     len(rows) > FACT_PAGE_SIZE)

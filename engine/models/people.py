@@ -61,6 +61,9 @@ class Customer(Base):
         # The customer list: sorted by name a page at a time, and limited to owners.
         Index(None, "name", "id"),
         Index(None, "owner_id"),
+        # Filters by place, and the duplicate hint's same-city candidates.
+        Index(None, "city"),
+        Index(None, "region"),
         # Merged exactly when it names the customer it was merged into, and when.
         CheckConstraint(f"(status = '{MERGED}' AND merged_into_id IS NOT NULL "
                         f"AND merged_at IS NOT NULL) OR (status <> '{MERGED}' "
