@@ -46,6 +46,7 @@ def test_a_manager_sees_the_team_picture_and_pending_challenges(app, world):
 def test_an_admin_sees_the_latest_runs_with_their_warnings(app, world, engine):
     page = _home(app, "admin")
     assert "最近的评估" in page and f"#{world.run_id}" in page
+    assert "最近的数据导入" in page and "尚未导入数据" in page
     assert "下没有客户" in page       # 3 customers leave segments of the pack empty
 
 

@@ -9,11 +9,14 @@ from sqlalchemy.orm import Session
 from engine import access, home_figures
 from engine.access import Viewer
 from engine.definitions.published import published_specs
+from engine.imports.uploads import history as import_history
 from engine.overrides import local_today
+from web.admin_imports import KIND_LABELS as IMPORT_KINDS
 from web.areas import areas_for
 from web.database import get_engine
 
 bp = Blueprint("home", __name__)
+LATEST_IMPORTS = 5
 
 
 def segment_styles(session: Session) -> dict[str, dict[str, object]]:
@@ -39,5 +42,7 @@ def index():
             figures["segments"] = segment_styles(session)
         if viewer.is_admin:
             figures["runs"] = home_figures.latest_runs(connection)
+            figures["imports"] = import_history(session, LATEST_IMPORTS)[0]
+            figures["import_kind_labels"] = IMPORT_KINDS
     return render_template("home.html", areas=areas_for(current_user.role), today=today,
                            **figures)
