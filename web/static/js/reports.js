@@ -42,7 +42,7 @@
     };
   }
 
-  function grid(d) {
+  function grid(d, narrow) {
     /* A heatmap of counts: x and y categories, cells [ix, iy, count, url]. */
     var max = 1;
     d.cells.forEach(function (c) { if (c[2] > max) { max = c[2]; } });
@@ -52,7 +52,7 @@
         return d.y[p.value[1]] + " → " + d.x[p.value[0]] + "\n" + p.value[2];
       } }, tooltipBase),
       xAxis: { type: "category", data: d.x, name: d.x_label, nameLocation: "middle", nameGap: 40,
-               axisLabel: { interval: 0, rotate: d.x.length > 6 ? 45 : 0 } },
+               axisLabel: { interval: 0, rotate: (narrow || d.x.length > 6) ? 45 : 0 } },
       yAxis: { type: "category", data: d.y, name: d.y_label, nameLocation: "middle", nameGap: 80,
                inverse: !!d.y_inverse },
       visualMap: { min: 0, max: max, show: false, inRange: { color: ["#f3f6fa", "#1f6feb"] } },
@@ -78,14 +78,14 @@
     };
   }
 
-  function sankey(d) {
+  function sankey(d, narrow) {
     return {
       tooltip: Object.assign({ trigger: "item", formatter: function (p) {
         if (p.dataType === "edge") { return p.data.source + " → " + p.data.target + "\n" + p.data.value; }
         return p.name + "\n" + p.value;
       } }, tooltipBase),
       series: [{
-        type: "sankey", left: 8, right: 140, top: 8, bottom: 8, nodeAlign: "left",
+        type: "sankey", left: 8, right: narrow ? 8 : 140, label: { show: !narrow }, top: 8, bottom: 8, nodeAlign: "left",
         emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.4 },
         data: d.nodes.map(function (n) { return { name: n.name, depth: n.depth, itemStyle: n.color ? { color: n.color } : undefined }; }),
         links: d.links
@@ -117,7 +117,7 @@
         canvas.style.height = Math.max(200, 80 + (n > 12 ? 24 : 44) * n) + "px";
       }
       var chart = window.echarts.init(canvas, null, { renderer: "canvas" });
-      chart.setOption(build(data));
+      chart.setOption(build(data, canvas.clientWidth < 500));
       chart.on("click", function (p) { if (p.data && p.data.url) { go(p.data.url); } });
       window.addEventListener("resize", function () { chart.resize(); });
     });
