@@ -20,7 +20,7 @@ HOSTILE = ("<script>alert(1)</script>", "\"><img src=x onerror=alert(1)>")
 
 
 def island(html: str, element_id: str):
-    match = re.search(rf'<script type="application/json" id="{element_id}">(.*?)</script>',
+    match = re.search(rf'<script type="application/json" id="{element_id}"[^>]*>(.*?)</script>',
                       html, re.S)
     assert match, f"no data island {element_id}"
     return json.loads(match.group(1))

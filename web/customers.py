@@ -46,7 +46,8 @@ STATUS_LABELS = {"active": _l("Active"), "inactive": _l("Inactive")}
 FIELD_LABELS = {"ruleset": _l("Ruleset"), "segment": _l("Segment"), "region": _l("Region"),
                 "city": _l("City"), "owner": _l("Owner"), "type": _l("Type"),
                 "q": _l("Search"), "status": _l("Status"), "sort": _l("Sort"),
-                "after": _l("Page"), "limit": _l("Page size")}
+                "after": _l("Page"), "limit": _l("Page size"), "team": _l("Team"),
+                "path": _l("Segments in runs"), "scores": _l("Score range")}
 EXPORT_HEADER = ("code", "name", "type", "region", "city", "owner", "owner_name", "status",
                  "segment", "segment_label", "effective_segment", "effective_segment_label")
 
