@@ -40,6 +40,8 @@ def index():
             figures["overdue"] = home_figures.overdue_by_member(connection, viewer, today)
             figures["pending"] = home_figures.pending_challenges(connection, viewer)
             figures["segments"] = segment_styles(session)
+            figures["ruleset_titles"] = {spec.id: spec.title
+                                         for spec in published_specs(session, "ruleset")}
         if viewer.is_admin:
             figures["runs"] = home_figures.latest_runs(connection)
             figures["imports"] = import_history(session, LATEST_IMPORTS)[0]
