@@ -108,3 +108,9 @@ def test_the_export_is_csv_with_formulas_neutralised(app, world, engine):
     rows = list(csv.reader(io.StringIO(body.lstrip("\ufeff"))))
     assert rows[0][:4] == ["id", "at", "actor", "action"] and len(rows) == 2
     assert rows[1][5] == "'=HYPERLINK(1)" and rows[1][6] == '{"n": 1}'
+
+
+def test_definition_changes_link_to_their_history_in_the_studio(app, world):
+    page = text(_client(app).get("/admin/audit?action=definition."))
+    assert 'href="/studio/ruleset/value_potential"' in page
+    assert 'href="/studio/workflow/quadrant_followup"' in page

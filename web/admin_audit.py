@@ -15,6 +15,7 @@ from flask import (Blueprint, Response, current_app, render_template, request,
 from flask_babel import gettext as _
 
 from engine import access, audit_log
+from engine.models import DEFINITION_KINDS
 from engine.spreadsheet import cell
 from web.accounts import role_required
 from web.database import get_engine
@@ -85,6 +86,8 @@ def object_link(row) -> str | None:
         return url_for("runs.show", run_id=int(WORKFLOW_RUN.search(object_id).group(1)))
     if kind in audit_log.USER_OBJECTS and row.object_user_id is not None:
         return url_for("admin_users.edit", user_id=row.object_user_id)
+    if row.action.startswith("definition.") and kind in DEFINITION_KINDS and object_id:
+        return url_for("studio.show", kind=kind, def_id=object_id)   # its versions and diff
     if kind == "access_token" and isinstance(details.get("user_id"), int):
         return url_for("admin_users.edit", user_id=details["user_id"])
     return None
