@@ -3,15 +3,12 @@ by who, what and when through the query string, in keyset pages, with links to t
 they are about, and as CSV."""
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import json
 import re
 from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, Response, current_app, render_template, request,
-                   stream_with_context, url_for)
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
 
 from engine import access, audit_log
@@ -19,6 +16,7 @@ from engine.models import DEFINITION_KINDS
 from engine.spreadsheet import cell
 from web.accounts import role_required
 from web.database import get_engine
+from web.downloads import csv_download
 
 bp = Blueprint("admin_audit", __name__)
 ADMINS = (access.ADMIN,)
@@ -136,29 +134,11 @@ def export():
     engine, tz = get_engine(), zone()
 
     def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-
-        def flush() -> str:
-            data = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return data
-
-        buffer.write("\ufeff")
-        writer.writerow(CSV_HEADER)
-        yield flush()
         with engine.connect() as connection:
-            for n, row in enumerate(audit_log.stream(connection, filters, tz), 1):
+            for row in audit_log.stream(connection, filters, tz):
                 at = row.at.astimezone(tz).isoformat(timespec="seconds")
-                writer.writerow([row.id, at] + [cell(value) for value in (
+                yield [row.id, at] + [cell(value) for value in (
                     row.actor, row.action, row.object_type, row.object_id,
-                    details_text(row.details))])
-                if n % 500 == 0:
-                    yield flush()
-        yield flush()
+                    details_text(row.details))]
 
-    response = Response(stream_with_context(rows()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=audit.csv"
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    return response
+    return csv_download(CSV_HEADER, rows(), "audit.csv")

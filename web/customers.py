@@ -8,14 +8,11 @@ replaces the list in place (the server answers the partial when htmx asks for it
 """
 from __future__ import annotations
 
-import csv
-import io
 import threading
 import time
 from urllib.parse import quote
 
-from flask import (Blueprint, Response, current_app, render_template, request,
-                   stream_with_context, url_for)
+from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, login_required
 from sqlalchemy import select
@@ -29,6 +26,7 @@ from engine.models import Customer, User
 from engine.spreadsheet import cell
 from engine.text import pick_text
 from web.database import get_engine
+from web.downloads import csv_download
 from web.i18n import current_locale
 
 bp = Blueprint("customers", __name__)
@@ -204,33 +202,14 @@ def export():
         return pick_text(segment["label"], locale) if segment else ""
 
     def rows():
-        buffer = io.StringIO()
-        writer = csv.writer(buffer, lineterminator="\r\n")
-
-        def flush() -> str:
-            data = buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-            return data
-
-        buffer.write("\ufeff")
-        writer.writerow(EXPORT_HEADER)
-        yield flush()
         with engine.connect() as connection:
-            for n, item in enumerate(listing.stream_customers(connection, viewer, filters,
-                                                              sort), 1):
+            for item in listing.stream_customers(connection, viewer, filters, sort):
                 owner = item["owner"] or {}
                 segment, effective = item["segment"], item["effective_segment"]
-                writer.writerow([cell(value) for value in (
+                yield [cell(value) for value in (
                     item["code"], item["name"], item["type"], item["region"], item["city"],
                     owner.get("username"), owner.get("name"), item["status"],
                     segment and segment["id"], label(segment),
-                    effective and effective["id"], label(effective))])
-                if n % 500 == 0:
-                    yield flush()
-        yield flush()
+                    effective and effective["id"], label(effective))]
 
-    response = Response(stream_with_context(rows()), mimetype="text/csv")
-    response.headers["Content-Disposition"] = "attachment; filename=customers.csv"
-    response.headers["Content-Type"] = "text/csv; charset=utf-8"
-    return response
+    return csv_download(EXPORT_HEADER, rows(), "customers.csv")
