@@ -161,7 +161,7 @@ def test_a_job_whose_workers_keep_dying_fails_instead_of_looping(world, engine):
 @pytest.mark.parametrize("kind, params, message", [
     ("evaluate", {"ruleset": "no_such_ruleset"}, "no_such_ruleset"),
     ("evaluate", {"ruleset": RULESET, "as_of": "2026-02-30"}, "is not a date"),
-    ("teleport", {}, "unknown kind of job 'teleport'"),
+    ("teleport", {}, "unknown kind of job 'teleport'; this worker runs dry_run, evaluate, import"),
 ])
 def test_a_failing_job_stores_its_error_and_changes_nothing(world, engine, kind, params,
                                                             message):

@@ -19,10 +19,9 @@ bp = Blueprint("home", __name__)
 LATEST_IMPORTS = 5
 
 
-def segment_styles(session: Session) -> dict[str, dict[str, object]]:
+def segment_styles(rulesets) -> dict[str, dict[str, object]]:
     """ruleset id → segment id → its spec (label, color), from the published rulesets."""
-    return {spec.id: {segment.id: segment for segment in spec.segments}
-            for spec in published_specs(session, "ruleset")}
+    return {spec.id: {segment.id: segment for segment in spec.segments} for spec in rulesets}
 
 
 @bp.get("/")
@@ -39,9 +38,9 @@ def index():
             figures["pictures"] = home_figures.segment_pictures(connection, viewer)
             figures["overdue"] = home_figures.overdue_by_member(connection, viewer, today)
             figures["pending"] = home_figures.pending_challenges(connection, viewer)
-            figures["segments"] = segment_styles(session)
-            figures["ruleset_titles"] = {spec.id: spec.title
-                                         for spec in published_specs(session, "ruleset")}
+            rulesets = published_specs(session, "ruleset")      # parsed once per page
+            figures["segments"] = segment_styles(rulesets)
+            figures["ruleset_titles"] = {spec.id: spec.title for spec in rulesets}
         if viewer.is_admin:
             figures["runs"] = home_figures.latest_runs(connection)
             figures["imports"] = import_history(session, LATEST_IMPORTS)[0]

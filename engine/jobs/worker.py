@@ -100,7 +100,8 @@ def run_job(engine: Engine, claim: queue.Claim, worker: Worker,
     with _Beat(engine, claim, worker, settings.heartbeat_seconds) as beat:
         try:
             if handler is None:
-                raise KamflowError(f"unknown kind of job {claim.kind!r}")
+                raise KamflowError(f"unknown kind of job {claim.kind!r}; this worker runs "
+                                   f"{', '.join(sorted(HANDLERS))}")
             result = handler(engine, claim.params, claim.key, beat.report)
         except KamflowError as exc:
             error = str(exc)
