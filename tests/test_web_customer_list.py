@@ -192,3 +192,19 @@ def test_english(app, world):
                                                            text(client.get("/"))).group(1)})
     html = text(client.get("/customers"))
     assert "Customers" in html and "Next page" in html
+
+
+@pytest.mark.parametrize("seconds, shown_at_once", [(60, False), (0, True)])
+def test_filter_choices_are_kept_for_a_while(make_app, world, engine, seconds, shown_at_once):
+    """A new city reaches the city choices when the worker's cached choices expire (at once
+    with the cache off); the list itself is never cached."""
+    app = make_app(FILTER_CHOICES_SECONDS=seconds)
+    client = signed_in(app, "admin")
+    assert "新城区" not in text(client.get("/customers"))
+    with transaction(engine) as session:
+        r1 = session.scalar(select(User.id).where(User.username == "r1"))
+        session.add(Customer(code="NEW1", name="新医院", normalized_name="新医院", type="hospital",
+                             region="江苏省", city="新城区", owner_id=r1, status="active"))
+    page = text(client.get("/customers?q=NEW1"))
+    assert "NEW1" in rows(page)
+    assert ('<option value="新城区"' in page) is shown_at_once
