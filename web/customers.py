@@ -83,6 +83,8 @@ _choices_lock = threading.Lock()
 def _cached_choices(connection, viewer: Viewer) -> dict:
     seconds = current_app.config.get("FILTER_CHOICES_SECONDS",
                                       0.0 if current_app.testing else CHOICES_SECONDS)
+    if seconds <= 0:
+        return _choices(connection, viewer)
     key = (current_app.config["DATABASE_URL"], viewer)
     now = time.monotonic()
     with _choices_lock:
@@ -90,11 +92,10 @@ def _cached_choices(connection, viewer: Viewer) -> dict:
     if found is not None and found[0] > now:
         return found[1]
     choices = _choices(connection, viewer)
-    if seconds > 0:
-        with _choices_lock:
-            if len(_choices_cache) > 1000:
-                _choices_cache.clear()
-            _choices_cache[key] = (now + seconds, choices)
+    with _choices_lock:
+        if len(_choices_cache) > 1000:
+            _choices_cache.clear()
+        _choices_cache[key] = (now + seconds, choices)
     return choices
 
 
