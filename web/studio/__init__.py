@@ -31,4 +31,4 @@ def known_kind(kind: str) -> str:
     return kind
 
 
-from web.studio import definition, home  # noqa: E402,F401  (routes)
+from web.studio import definition, editor, home, preview  # noqa: E402,F401  (routes)
