@@ -182,7 +182,13 @@ def export_pack(engine: Engine, pack_id: str, destination: str | Path) -> list[s
 
 def _write_zip(destination: Path, files) -> None:
     destination.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(destination, "w") as archive:
+    write_zip(destination, files)
+
+
+def write_zip(target, files) -> None:
+    """The byte-reproducible archive of ``files`` ((path, text) pairs) into a path or a binary
+    file object."""
+    with zipfile.ZipFile(target, "w") as archive:
         for path, text in files:
             info = zipfile.ZipInfo(path, date_time=_ZIP_TIME)
             info.external_attr = 0o644 << 16

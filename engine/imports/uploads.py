@@ -27,7 +27,7 @@ MAX_NAME_CHARS = 200
 KEEP_SECONDS = 24 * 3600             # an upload nobody imported is swept after a day
 CHUNK_BYTES = 1 << 20
 MARKER = ".kamflow-uploads"           # marks a folder of uploads: only there are files deleted
-_STORED = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx)$")
+_STORED = re.compile(r"^[0-9a-f]{32}\.(csv|xlsx|zip)$")
 
 
 class UploadRefused(ValueError):
@@ -61,14 +61,14 @@ def extension(name: str) -> str:
 
 
 def store(folder: Path, stream: IO[bytes], file_name: str | None,
-          max_bytes: int = MAX_UPLOAD_BYTES) -> Upload:
+          max_bytes: int = MAX_UPLOAD_BYTES, extensions: tuple[str, ...] = EXTENSIONS) -> Upload:
     """Copy ``stream`` to ``folder/<uuid>.<ext>``; refuse (and keep nothing) a missing, empty,
     too large or wrongly named file."""
     name = clean_name(file_name)
     if not name:
         raise UploadRefused("file", "no_file")
     ext = extension(name)
-    if ext not in EXTENSIONS:
+    if ext not in extensions:
         raise UploadRefused("file", "extension", ext=ext)
     folder.mkdir(parents=True, exist_ok=True)
     sweep(folder)
