@@ -32,3 +32,4 @@ def known_kind(kind: str) -> str:
 
 
 from web.studio import definition, editor, home, preview  # noqa: E402,F401  (routes)
+from web.studio import packs  # noqa: E402,F401  (routes: packs in the browser)
