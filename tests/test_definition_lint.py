@@ -192,16 +192,16 @@ def test_the_data_probe_finds_values_a_map_misses(engine):
         warnings = _lint("map_data.yaml", session=session)
     assert [(w.code, w.line, w.path, w.message) for w in warnings] == [
         ("map_missing_data", 18, "$.axes.reach.items[0].score.map",
-         "The data holds values of field 'level' that the map does not list: 'd' (2). "
+         "The data holds values of 'level' that the map does not list: 'd' (2). "
          "They get the 'else' points (0)."),
         ("map_missing_data", 19, "$.axes.reach.items[1].score.map",
-         "The data holds values of field 'size' that the map does not list: '20' (1). "
+         "The data holds values of 'size' that the map does not list: '20' (1). "
          "They get the 'else' points (0)."),
         ("map_missing_data", 20, "$.axes.reach.items[2].score.map",
-         "The data holds values of field 'region' that the map does not list: '上海' (1). "
+         "The data holds values of 'region' that the map does not list: '上海' (1). "
          "They get the 'else' points (2)."),
         ("map_missing_data", 21, "$.axes.reach.items[3].score.map",
-         "The data holds values of column visits.channel that the map does not list: "
+         "The data holds values of visits.channel that the map does not list: "
          "'wechat' (3). They get the 'else' points (0)."),
     ]
 

@@ -59,11 +59,11 @@ def _distinct_values(session, spec, applies_to, catalog):
     """(what was read, [(value text, count)]) for the metric ``spec``, or None."""
     if "field" in spec:
         field = _profile_field(spec["field"], applies_to, catalog)
-        return f"field {quoted(field.key)}", _field_values(session, field, applies_to)
+        return quoted(field.key), _field_values(session, field, applies_to)
     of = str(spec.get("of", "")).strip()
     table, _, column = of.partition(".")
     if spec.get("aggregate") in ("min", "max") and column in FACT_COLUMNS.get(table, {}):
-        return f"column {of}", _column_values(session, table, of, applies_to)
+        return of, _column_values(session, table, of, applies_to)
     return None
 
 

@@ -1,6 +1,10 @@
 """The YAML editor of one definition: it saves a draft version checked like ``pack import``,
-with each problem shown at its line; the published version is never touched."""
+with each problem shown at its line; the published version is never touched. The latest
+version's lint warnings (``engine.definitions.lint``) are shown at their lines too, apart
+from the problems: a warning never stops a save."""
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
@@ -9,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from engine.db import transaction
 from engine.definitions import drafts, store
+from engine.definitions.lint import MESSAGES, LintWarning, lint_documents
 from engine.definitions.source import MAX_FILE_BYTES
 from engine.errors import InvalidInput
 from web.database import get_engine
@@ -22,16 +27,48 @@ def _editor_text(session, definition):
     return latest.source, latest.source_format, latest
 
 
+@dataclass(frozen=True)
+class ShownWarning:
+    """A lint warning as the page shows it: in the reader's language."""
+
+    line: int | None
+    location: str
+    path: str | None
+    code: str
+    message: str
+
+
+def _shown(warning: LintWarning) -> ShownWarning:
+    # The engine's English text is the message id; the reader's language comes from the
+    # translations (its parameters are ids and numbers, inserted as text).
+    message = _(MESSAGES[warning.code], **dict(warning.params))
+    return ShownWarning(warning.line, warning.location(), warning.path, warning.code, message)
+
+
+def lint_version(session, definition, version) -> list[ShownWarning]:
+    """The warnings about ``version`` of ``definition``, with the published definitions
+    (forms in scope) as context and a look at the data (values a map misses)."""
+    doc = store.version_document(definition, version)
+    context = store.published_documents(session)
+    return [_shown(w) for w in lint_documents([doc], session=session, context=context)]
+
+
+def _page(definition, text, file_format, latest, published, problems, warnings, here):
+    return render_template("studio/edit.html", definition=definition, text=text,
+                           file_format=file_format, latest=latest, published=published,
+                           problems=problems, warnings=warnings, kind_labels=KIND_LABELS,
+                           max_bytes=MAX_FILE_BYTES, here=here)
+
+
 @bp.get("/<kind>/<def_id>/edit")
 def edit(kind: str, def_id: str):
     with Session(get_engine()) as session:
         definition, _versions = _load(session, kind, def_id)
         text, file_format, latest = _editor_text(session, definition)
         published = store.published_version(session, definition)
-        return render_template("studio/edit.html", definition=definition, text=text,
-                               file_format=file_format, latest=latest, published=published,
-                               problems=[], kind_labels=KIND_LABELS,
-                               max_bytes=MAX_FILE_BYTES, here=None)
+        warnings = lint_version(session, definition, latest)
+        here = drafts.file_name(kind, def_id, file_format)
+        return _page(definition, text, file_format, latest, published, [], warnings, here)
 
 
 @bp.post("/<kind>/<def_id>/edit")
@@ -49,15 +86,23 @@ def save(kind: str, def_id: str):
             number = version.number
     except InvalidInput as exc:
         here = drafts.file_name(kind, def_id, file_format)
-        return render_template("studio/edit.html", definition=definition, text=text,
-                               file_format=file_format, latest=latest, published=published,
-                               problems=list(exc.problems), kind_labels=KIND_LABELS,
-                               max_bytes=MAX_FILE_BYTES, here=here), 400
+        return _page(definition, text, file_format, latest, published, list(exc.problems),
+                     [], here), 400
     if number == before:
         flash(_("Nothing changed: the text is the same as version %(n)d.", n=number), "info")
     else:
         flash(_("Draft saved as version %(n)d. The published version is unchanged.", n=number),
               "success")
+    if _has_warnings(kind, def_id):
+        # Back to the text, where each warning stands at its line.
+        return redirect(url_for("studio.edit", kind=kind, def_id=def_id) + "#warnings", 303)
     return redirect(url_for("studio.show", kind=kind, def_id=def_id), 303)
 
 
+def _has_warnings(kind: str, def_id: str) -> bool:
+    with Session(get_engine()) as session:
+        definition, _versions = _load(session, kind, def_id)
+        latest = store.latest_version(session, definition)
+        doc = store.version_document(definition, latest)
+        return bool(lint_documents([doc], session=session,
+                                   context=store.published_documents(session)))
