@@ -26,6 +26,7 @@ from .runs import (
     SegmentOverride,
 )
 from .jobs import JOB_STATUSES, Job
+from .golden import GoldenCustomer
 from .tokens import TOKEN_PURPOSES, AccessToken
 from .workflow import TASK_STATUSES, UNCLASSIFIED, Task, WorkflowState
 
@@ -54,6 +55,7 @@ __all__ = [
     "AuditEntry",
     "AccessToken",
     "Job",
+    "GoldenCustomer",
     "JOB_STATUSES",
     "TOKEN_PURPOSES",
     "ROLES",
