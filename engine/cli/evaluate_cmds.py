@@ -10,6 +10,8 @@ import click
 from sqlalchemy.orm import Session
 
 from engine.cli import pass_context, reports_errors
+from engine.definitions.preview import preview_draft
+from engine.definitions.preview_text import preview_lines
 from engine.evaluation import evaluate as evaluate_ruleset
 from engine.evaluation import explain
 from engine.evaluation.export import stream_scores, write_csv, write_json
@@ -48,14 +50,21 @@ def _names_a_ruleset(command):
 @click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
               help="The date facts are read up to (default: today in the configured zone).")
 @click.option("--dry-run", is_flag=True, help="Compute everything, store nothing.")
+@click.option("--draft", is_flag=True,
+              help="Preview the latest draft version against the published one on current "
+                   "data (as the studio's preview); stores nothing.")
 @pass_context
 @reports_errors
 @_names_a_ruleset
-def evaluate(ctx, ruleset, as_of, dry_run):
+def evaluate(ctx, ruleset, as_of, dry_run, draft):
     """Score every customer in scope of RULESET and place it in a segment."""
     if ruleset is None:
         with Session(ctx.engine) as session:
             ruleset = only_ruleset(session)
+    if draft:
+        for line in preview_lines(preview_draft(ctx.engine, ruleset, as_of)):
+            click.echo(line)
+        return
     if dry_run:
         result, report = evaluate_ruleset(ctx.engine, ruleset, as_of=as_of, dry_run=True), None
     else:

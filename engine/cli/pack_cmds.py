@@ -6,6 +6,9 @@ from pathlib import Path
 import click
 
 from engine.cli import pass_context, reports_errors
+from engine.cli.evaluate_cmds import _date
+from engine.definitions.preview import preview_pack
+from engine.definitions.preview_text import preview_lines
 from engine.definitions.validate import validate_pack
 from engine.errors import InvalidInput
 from engine.packs import UNCHANGED, ImportPlan, export_pack, import_pack, list_packs
@@ -48,10 +51,25 @@ def print_plan(plan: ImportPlan, dry_run: bool) -> None:
 @pack.command("import")
 @click.argument("path", type=click.Path(path_type=Path))
 @click.option("--dry-run", is_flag=True, help="Show the diff and import nothing.")
+@click.option("--preview", is_flag=True,
+              help="Import nothing: show the diff, then preview each ruleset and workflow the "
+                   "pack adds or changes on current data, as after the import.")
+@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+              help="With --preview: the date facts are read up to (default: today).")
 @pass_context
 @reports_errors
-def import_(ctx, path: Path, dry_run: bool):
+def import_(ctx, path: Path, dry_run: bool, preview: bool, as_of):
     """Import a pack folder or .zip: all or nothing, new versions only for changes."""
+    if preview:
+        plan, records = preview_pack(ctx.engine, path, as_of)
+        print_plan(plan, dry_run=True)
+        for record in records:
+            click.echo("")
+            for line in preview_lines(record):
+                click.echo(line)
+        if not records:
+            click.echo("no ruleset or workflow changes: nothing to preview")
+        return
     plan = import_pack(ctx.engine, path, actor="cli", dry_run=dry_run)
     print_plan(plan, dry_run)
 

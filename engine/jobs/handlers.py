@@ -71,13 +71,33 @@ def evaluate_job(engine: Engine, params: dict[str, Any], key: str,
 @handler("dry_run")
 def dry_run_job(engine: Engine, params: dict[str, Any], key: str,
                 progress: Progress) -> dict[str, Any]:
-    """What a run of a ruleset (or of one of its stored versions) would give; stores nothing."""
+    """What a run of a ruleset (or of one of its stored versions) would give; stores nothing.
+
+    With ``preview`` (``ruleset`` or ``workflow``) it is the full preview of a draft version
+    against the published one (``engine.definitions.preview``), in this one job."""
     from engine.evaluation import evaluate
 
+    if params.get("preview") is not None:
+        return _preview(engine, params, progress)
     progress(5, "evaluating (dry run)")
     result = evaluate(engine, params["ruleset"], as_of=_as_of(params), dry_run=True,
                       version=params.get("version"))
     return _run_summary(result)
+
+
+def _preview(engine: Engine, params: dict[str, Any], progress: Progress) -> dict[str, Any]:
+    from engine.definitions import preview
+
+    kind, version = params["preview"], params.get("version")
+    if kind not in ("ruleset", "workflow") or not isinstance(params.get(kind), str):
+        raise InvalidInput([Problem(path="$.preview", message=f"{kind!r} cannot be previewed; "
+                                    "a preview names a ruleset or a workflow")], "job")
+    if version is not None and (isinstance(version, bool) or not isinstance(version, int)):
+        raise InvalidInput([Problem(path="$.version", message=f"{version!r} is not a version "
+                                                              "number")], "job")
+    run = preview.preview_ruleset if kind == "ruleset" else preview.preview_workflow
+    return run(engine, params[kind], version, as_of=_as_of(params), progress=progress,
+               trigger="web")
 
 
 @handler("import")

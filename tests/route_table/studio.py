@@ -17,6 +17,8 @@ ROUTES = [
           roles=ADMIN, data={"number": "1"}, ok=(303,)),
     Route("studio.preview", "/studio/ruleset/value_potential/preview", method="POST",
           roles=ADMIN, data={"number": "1"}, ok=(303,)),
+    Route("studio.preview_workflow", "/studio/workflow/quadrant_followup/preview",
+          method="POST", roles=ADMIN, data={"number": "1"}, ok=(303, 404)),
     # Only dry-run jobs have a preview; the world's job may be another kind (404 then).
     Route("studio.preview_result", "/studio/preview/{job}", roles=ADMIN, ok=(200, 404)),
 ]

@@ -1,5 +1,8 @@
-"""The preview of a draft ruleset: dry-run jobs of the draft and of the published version,
-and the page that polls them and compares what they would give. Nothing is stored."""
+"""The preview of a draft ruleset or workflow: one job (``engine.definitions.preview``, run by
+the worker as a ``dry_run`` job with ``preview`` set) whose result is all the page shows; the
+page polls the job's progress, then shows counts, the migration matrix with the customers
+who would move (paged), the tasks, the warnings, the axes' histograms and golden customers.
+Nothing is stored but the job."""
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
@@ -10,36 +13,41 @@ from sqlalchemy.orm import Session
 from engine import access
 from engine.access import Viewer
 from engine.db import transaction
-from engine.definitions import store
 from engine.jobs import queue
 from engine.models import Job
 from web.database import get_engine
 from web.studio import bp
 from web.studio.definition import _load, _pick
+from web.studio.preview_view import PreviewView
 
 FINISHED = ("done", "failed")
+PAGE_SIZE = 25
+
+
+def _enqueue(kind: str, def_id: str):
+    number = request.form.get("number", type=int)
+    with transaction(get_engine()) as session:
+        _definition, versions = _load(session, kind, def_id)
+        if number is None or _pick(versions, number) is None:
+            abort(404)
+        job = queue.enqueue(session, "dry_run",
+                            {"preview": kind, kind: def_id, "version": number},
+                            current_user.username)
+        job_id = job.id
+    return redirect(url_for("studio.preview_result", job_id=job_id), 303)
 
 
 @bp.post("/ruleset/<def_id>/preview")
 def preview(def_id: str):
-    number = request.form.get("number", type=int)
-    with transaction(get_engine()) as session:
-        definition, versions = _load(session, "ruleset", def_id)
-        if number is None or _pick(versions, number) is None:
-            abort(404)
-        draft = queue.enqueue(session, "dry_run", {"ruleset": def_id, "version": number},
-                              current_user.username)
-        base = None
-        if definition.published_version_id is not None:
-            base = queue.enqueue(session, "dry_run", {"ruleset": def_id},
-                                 current_user.username).id
-        draft_id = draft.id
-    return redirect(url_for("studio.preview_result", job_id=draft_id, base=base), 303)
+    return _enqueue("ruleset", def_id)
 
 
-def _job(session: Session, job_id: int | None) -> Job | None:
-    if job_id is None:
-        return None
+@bp.post("/workflow/<def_id>/preview")
+def preview_workflow(def_id: str):
+    return _enqueue("workflow", def_id)
+
+
+def _job(session: Session, job_id: int) -> Job | None:
     job = session.scalar(select(Job).where(Job.id == job_id, Job.kind == "dry_run",
                                            access.jobs(Viewer.of(current_user))))
     if job is not None:
@@ -50,36 +58,13 @@ def _job(session: Session, job_id: int | None) -> Job | None:
 @bp.get("/preview/<int:job_id>")
 def preview_result(job_id: int):
     with Session(get_engine()) as session:
-        draft = _job(session, job_id)
-        if draft is None:
-            abort(404)
-        base = _job(session, request.args.get("base", type=int))
-        labels, title = _segment_labels(session, draft.params)
-    jobs = [j for j in (draft, base) if j is not None]
-    finished = all(j.status in FINISHED for j in jobs)
-    counts = {}
-    for name, job in (("draft", draft), ("published", base)):
-        if job is not None and job.status == "done" and job.result:
-            for segment, n in job.result.get("counts", {}).get("segments", {}).items():
-                counts.setdefault(segment, {})[name] = n
-    return render_template("studio/preview.html", draft=draft, base=base, finished=finished,
-                           counts=counts, labels=labels, title=title)
-
-
-def _segment_labels(session: Session, params: dict) -> tuple[dict, object]:
-    """Segment id → label of the previewed version (and its title), for the counts table."""
-    definition = store.find_definition(session, "ruleset", str(params.get("ruleset")))
-    if definition is None:
-        return {}, None
-    version = (store.versions(session, definition) or [None])[-1]
-    if isinstance(params.get("version"), int):
-        version = next((v for v in store.versions(session, definition)
-                        if v.number == params["version"]), version)
-    content = version.content if version is not None else {}
-    classification = content.get("classification") or {}
-    segments = classification.get("segments") or {}
-    labels = {key: value.get("label") for key, value in segments.items()
-              if isinstance(value, dict)}
-    labels.update({tier.get("id"): tier.get("label") for tier in classification.get("tiers") or []
-                   if isinstance(tier, dict)})
-    return labels, content.get("title")
+        job = _job(session, job_id)
+    if job is None:
+        abort(404)
+    finished = job.status in FINISHED
+    view = PreviewView.of(job) if job.status == "done" else None
+    move = request.args.get("move", "")
+    page = max(request.args.get("page", 1, type=int) or 1, 1)
+    moves = view.page_of_movers(move, page, PAGE_SIZE) if view is not None and move else None
+    return render_template("studio/preview.html", job=job, finished=finished, view=view, moves=moves,
+                           move=move, page=page)
