@@ -173,7 +173,8 @@ def _fill(engine) -> None:
                    _customer("c2", {"level": "d", "size": 20.0}, region="上海"),
                    _customer("c3", {"level": "d", "size": 10}),
                    _customer("c4", {"level": "b", "size": ""}),
-                   _customer("c5", {}),
+                   _customer("c5", {"level": "c"}),
+                   _customer("c6", {}),
                    # Out of scope: another type, an inactive clinic.
                    _customer("o1", {"level": "zzz", "size": 99}, type_="pharmacy"),
                    _customer("o2", {"level": "yyy", "size": 98}, status="inactive")]
@@ -183,7 +184,7 @@ def _fill(engine) -> None:
         channels = ["visit", "wechat", "wechat", "phone", "wechat"]
         session.add_all(Visit(visit_id=f"v{i}", customer_id=clinics[i % 3].id, date=day,
                               channel=channel) for i, channel in enumerate(channels))
-        session.add(Visit(visit_id="v9", customer_id=clinics[5].id, date=day, channel="fax"))
+        session.add(Visit(visit_id="v9", customer_id=clinics[-2].id, date=day, channel="fax"))
 
 
 def test_the_data_probe_finds_values_a_map_misses(engine):
@@ -203,6 +204,19 @@ def test_the_data_probe_finds_values_a_map_misses(engine):
         ("map_missing_data", 21, "$.axes.reach.items[3].score.map",
          "The data holds values of visits.channel that the map does not list: "
          "'wechat' (3). They get the 'else' points (0)."),
+    ]
+
+
+def test_options_the_map_lacks_are_not_warned_about_twice(engine):
+    _fill(engine)
+    with Session(engine) as session:
+        warnings = _lint("map_option.yaml", session=session)
+    assert [(w.code, w.line, w.message.split(". ")[0]) for w in warnings] == [
+        ("map_missing_data", 17,
+         "The data holds values of 'level' that the map does not list: 'd' (2)"),
+        ("map_missing_option", 17, "Options of field 'level' missing from the map: 'c'"),
+        ("map_missing_data", 21,
+         "The data holds values of visits.channel that the map does not list: 'wechat' (3)"),
     ]
 
 

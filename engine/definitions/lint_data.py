@@ -43,8 +43,10 @@ def probe_maps(session: Session, doc: Document, catalog: Catalog) -> list[LintWa
             found = _distinct_values(session, spec, applies_to, catalog)
             if found is None:
                 continue
-            source, counts = found
-            missing = [(v, n) for v, n in counts if v is not None and v not in score["map"]]
+            source, counts, options = found
+            # Options the map lacks are already warned about without data (map_missing_option).
+            missing = [(v, n) for v, n in counts
+                       if v is not None and v not in score["map"] and v not in options]
             if missing:
                 shown = ", ".join(f"{quoted(v)} ({n})" for v, n in missing[:SHOWN])
                 more = len(missing) - SHOWN
@@ -56,15 +58,24 @@ def probe_maps(session: Session, doc: Document, catalog: Catalog) -> list[LintWa
 
 
 def _distinct_values(session, spec, applies_to, catalog):
-    """(what was read, [(value text, count)]) for the metric ``spec``, or None."""
+    """(what was read, [(value text, count)], option values) for the metric ``spec``, or
+    None."""
     if "field" in spec:
         field = _profile_field(spec["field"], applies_to, catalog)
-        return quoted(field.key), _field_values(session, field, applies_to)
+        return (quoted(field.key), _field_values(session, field, applies_to),
+                _options(field.key, applies_to, catalog))
     of = str(spec.get("of", "")).strip()
     table, _, column = of.partition(".")
     if spec.get("aggregate") in ("min", "max") and column in FACT_COLUMNS.get(table, {}):
-        return of, _column_values(session, table, of, applies_to)
+        return of, _column_values(session, table, of, applies_to), set()
     return None
+
+
+def _options(key: str, applies_to, catalog: Catalog) -> set[str]:
+    """The option values of select field ``key`` in the forms in scope."""
+    return {value_text(o["value"]) for form in catalog.forms_for(applies_to)
+            for f in form.content.get("fields", [])
+            if f.get("key") == key and f.get("type") == "select" for o in f.get("options", [])}
 
 
 def _profile_field(key: str, applies_to, catalog: Catalog) -> ProfileField:
