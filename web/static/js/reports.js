@@ -15,7 +15,19 @@
 
   var tooltipBase = { renderMode: "richText", confine: true };
 
-  function scatter(d) {
+  /* The longest label of a list, in characters (a CJK character counts twice: it is about
+     twice as wide as a Latin letter). */
+  function longest(labels) {
+    var most = 0;
+    labels.forEach(function (text) {
+      var n = 0;
+      String(text).split("").forEach(function (ch) { n += ch.charCodeAt(0) > 0x2e80 ? 2 : 1; });
+      if (n > most) { most = n; }
+    });
+    return most;
+  }
+
+  function scatter(d, narrow) {
     var series = d.series.map(function (s, i) {
       var item = {
         type: "scatter", name: s.name, symbolSize: d.total > 2000 ? 4 : 7,
@@ -32,7 +44,9 @@
       return item;
     });
     return {
-      legend: { top: 0, type: "scroll" }, grid: { left: 48, right: 16, top: 40, bottom: 48 },
+      animation: false,
+      legend: { top: 0, type: narrow ? "plain" : "scroll" },
+      grid: { left: 48, right: 16, top: narrow ? 56 : 40, bottom: 48 },
       tooltip: Object.assign({ trigger: "item", formatter: function (p) {
         return p.name + "\n" + d.x_label + ": " + p.value[0] + "\n" + d.y_label + ": " + p.value[1];
       } }, tooltipBase),
@@ -42,34 +56,50 @@
     };
   }
 
-  function grid(d, narrow) {
-    /* A heatmap of counts: x and y categories, cells [ix, iy, count, url]. */
+  function grid(d, narrow, width) {
+    /* A heatmap of counts: x and y categories, cells [ix, iy, count, url]. On a phone the
+       axis names are left out (the figure's caption and the table beside say them) and the
+       column labels wrap under their column instead of turning. */
     var max = 1;
     d.cells.forEach(function (c) { if (c[2] > max) { max = c[2]; } });
+    var column = Math.max(40, ((width || 320) - 110) / Math.max(1, d.x.length));
+    var turn = !narrow && (d.x.length > 6 || longest(d.x) * 6.5 > column);
     return {
-      grid: { left: 96, right: 16, top: 16, bottom: 64, containLabel: true },
+      animation: false,
+      grid: narrow ? { left: 4, right: 8, top: 8, bottom: 8, containLabel: true }
+                   : { left: 96, right: 16, top: 16, bottom: 64, containLabel: true },
       tooltip: Object.assign({ trigger: "item", formatter: function (p) {
         return d.y[p.value[1]] + " → " + d.x[p.value[0]] + "\n" + p.value[2];
       } }, tooltipBase),
-      xAxis: { type: "category", data: d.x, name: d.x_label, nameLocation: "middle", nameGap: 40,
-               axisLabel: { interval: 0, rotate: (narrow || d.x.length > 6) ? 45 : 0 } },
-      yAxis: { type: "category", data: d.y, name: d.y_label, nameLocation: "middle", nameGap: 80,
-               inverse: !!d.y_inverse },
+      xAxis: { type: "category", data: d.x, name: narrow ? "" : d.x_label, nameLocation: "middle",
+               nameGap: turn ? 64 : 40,
+               axisLabel: turn ? { interval: 0, rotate: 45 }
+                               : { interval: 0, width: column - 4, overflow: "break" } },
+      yAxis: { type: "category", data: d.y, name: narrow ? "" : d.y_label, nameLocation: "middle",
+               nameGap: 80, inverse: !!d.y_inverse,
+               axisLabel: { width: narrow ? 72 : 110, overflow: "break" } },
       visualMap: { min: 0, max: max, show: false, inRange: { color: ["#f3f6fa", "#1f6feb"] } },
       series: [{ type: "heatmap", label: { show: d.x.length <= 12 },
                  data: d.cells.map(function (c) { return { value: [c[0], c[1], c[2]], url: c[3] }; }) }]
     };
   }
 
-  function bars(d) {
+  function bars(d, narrow) {
+    /* Stacked horizontal bars. The value axis is named under its middle (at its end the name
+       is cut off at the right edge); on a phone the legend wraps instead of paging. */
+    var rows = Math.ceil(d.series.length / 2);
     return {
-      legend: { top: 0, type: "scroll" }, grid: { left: 16, right: 16, top: 40, bottom: 16, containLabel: true },
+      animation: false,
+      legend: narrow ? { top: 0, type: "plain", itemGap: 8 } : { top: 0, type: "scroll" },
+      grid: { left: 8, right: 24, top: narrow ? 8 + 24 * rows : 40,
+              bottom: d.value_label ? 28 : 8, containLabel: true },
       tooltip: Object.assign({ trigger: "item", formatter: function (p) {
         return p.name + "\n" + p.seriesName + ": " + p.value;
       } }, tooltipBase),
-      xAxis: { type: "value", name: d.value_label },
+      xAxis: { type: "value", name: d.value_label, nameLocation: "middle", nameGap: 26,
+               axisLabel: { hideOverlap: true } },
       yAxis: { type: "category", data: d.categories, inverse: true,
-               axisLabel: { width: 110, overflow: "truncate" } },
+               axisLabel: { width: narrow ? 96 : 170, overflow: "truncate" } },
       series: d.series.map(function (s) {
         return { type: "bar", stack: "total", name: s.name,
                  itemStyle: s.color ? { color: s.color } : undefined,
@@ -80,6 +110,7 @@
 
   function sankey(d, narrow) {
     return {
+      animation: false,
       tooltip: Object.assign({ trigger: "item", formatter: function (p) {
         if (p.dataType === "edge") { return p.data.source + " → " + p.data.target + "\n" + p.data.value; }
         return p.name + "\n" + p.value;
@@ -112,12 +143,14 @@
       var canvas = figure.querySelector(".report-chart-canvas");
       if (!data || !build || !canvas) { return; }
       figure.classList.add("report-chart-ready");
+      var narrow = canvas.clientWidth < 500;
       if (kind === "bars") {
         var n = data.categories.length;
-        canvas.style.height = Math.max(200, 80 + (n > 12 ? 24 : 44) * n) + "px";
+        var legend = narrow ? 24 * Math.ceil(data.series.length / 2) : 0;
+        canvas.style.height = Math.max(200, legend + 80 + (n > 12 ? 24 : 44) * n) + "px";
       }
       var chart = window.echarts.init(canvas, null, { renderer: "canvas" });
-      chart.setOption(build(data, canvas.clientWidth < 500));
+      chart.setOption(build(data, narrow, canvas.clientWidth));
       chart.on("click", function (p) { if (p.data && p.data.url) { go(p.data.url); } });
       window.addEventListener("resize", function () { chart.resize(); });
     });

@@ -15,13 +15,15 @@
       figure.classList.add("report-chart-ready");
       var chart = window.echarts.init(canvas, null, { renderer: "canvas" });
       chart.setOption({
-        grid: { left: 16, right: 24, top: 24, bottom: 40, containLabel: true },
+        animation: false,
+        grid: { left: 28, right: 24, top: 24, bottom: 40, containLabel: true },
         tooltip: { trigger: "axis", renderMode: "richText", confine: true,
                    formatter: function (p) {
                      return d.x_label + ": " + p[0].value[0] + "\n" + d.y_label + ": " + p[0].value[1];
                    } },
         xAxis: { type: "value", min: 0, max: 100, name: d.x_label, nameLocation: "middle", nameGap: 26 },
-        yAxis: { type: "value", min: 0, max: 100 },
+        yAxis: { type: "value", min: 0, max: 100, name: d.y_label, nameLocation: "middle",
+                 nameGap: 34 },
         series: [
           { type: "line", name: d.name, showSymbol: false, data: d.points, areaStyle: { opacity: 0.15 } },
           { type: "line", name: "", silent: true, showSymbol: false, data: [[0, 0], [100, 100]],
