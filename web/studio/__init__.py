@@ -31,5 +31,5 @@ def known_kind(kind: str) -> str:
     return kind
 
 
-from web.studio import definition, editor, golden, home, preview, ruleset_editor  # noqa: E402,F401  (routes)
+from web.studio import definition, editor, form_designer, golden, home, preview, ruleset_editor  # noqa: E402,F401  (routes)
 from web.studio import packs  # noqa: E402,F401  (routes: packs in the browser)
