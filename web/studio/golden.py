@@ -12,6 +12,7 @@ from engine.access import Viewer
 from engine.db import transaction
 from engine.definitions import golden, store
 from engine.errors import InvalidInput, NotFound
+from web.customers import STATUS_LABELS
 from web.database import get_engine
 from web.studio import bp
 
@@ -47,7 +48,7 @@ def _page(def_id: str, errors: dict | None = None, form: dict | None = None, sta
             "studio/golden.html", definition=definition, title=title, choices=choices,
             looks={c.id: c for c in choices}, pins=golden.expectations(session, def_id),
             query=query, found=found, errors=errors or {}, form=form or {},
-            note_limit=golden.NOTE_LIMIT), status
+            note_limit=golden.NOTE_LIMIT, statuses=STATUS_LABELS), status
 
 
 @bp.get("/ruleset/<def_id>/golden")
