@@ -182,6 +182,7 @@ def test_golden_customers_the_draft_breaks_are_listed(world, engine, monkeypatch
     record = preview_ruleset(engine, RULESET, number, as_of=AS_OF)
     assert seen["ruleset"] == RULESET and set(seen["segment_of"].values()) == {"star"}
     assert record["golden"] == [{"customer_id": 7, "customer_name": "<b>协和医院</b>",
+                                 "customer_code": "", "note": None,
                                  "expected": "star", "actual": "dog"}]
 
 

@@ -341,6 +341,7 @@ def _split_values(result, axis: str) -> list[dict[str, Any]]:
 def broken_golden(session: Session, draft) -> list[dict[str, Any]]:
     segment_of = dict(zip(draft.population.ids.tolist(), draft.segments.tolist()))
     return [{"customer_id": b.customer_id, "customer_name": b.customer_name,
+             "customer_code": getattr(b, "customer_code", ""), "note": getattr(b, "note", None),
              "expected": b.expected, "actual": b.actual}
             for b in golden.broken_expectations(session, draft.ruleset_id, segment_of)]
 

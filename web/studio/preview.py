@@ -6,6 +6,7 @@ Nothing is stored but the job."""
 from __future__ import annotations
 
 from flask import abort, redirect, render_template, request, url_for
+from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -22,6 +23,12 @@ from web.studio.preview_view import PreviewView
 
 FINISHED = ("done", "failed")
 PAGE_SIZE = 25
+# The steps the preview job reports (engine.definitions.preview), as the page says them.
+STEPS = {"evaluating the draft (dry run)": _l("Evaluating the draft"),
+         "evaluating the published version (dry run)": _l("Evaluating the published version"),
+         "evaluating the published ruleset (dry run)": _l("Evaluating the published ruleset"),
+         "comparing": _l("Comparing"), "playing the workflows": _l("Playing the workflows"),
+         "checking golden customers": _l("Checking golden customers")}
 
 
 def _enqueue(kind: str, def_id: str):
@@ -66,5 +73,6 @@ def preview_result(job_id: int):
     move = request.args.get("move", "")
     page = max(request.args.get("page", 1, type=int) or 1, 1)
     moves = view.page_of_movers(move, page, PAGE_SIZE) if view is not None and move else None
-    return render_template("studio/preview.html", job=job, finished=finished, view=view, moves=moves,
-                           move=move, page=page)
+    return render_template("studio/preview.html", job=job, finished=finished, view=view,
+                           moves=moves, move=move, page=page,
+                           step=STEPS.get(job.progress_note or "", job.progress_note))
