@@ -95,6 +95,16 @@ def segment_ids(content: dict) -> list[str]:
     return list(classification.get("segments", {}))
 
 
+def segment_labels(content: dict) -> dict[str, object]:
+    """Segment id → its label (text or a locale map) as the ruleset gives it."""
+    classification = content.get("classification", {})
+    if "tiers" in classification:
+        return {t["id"]: t.get("label") for t in classification["tiers"]
+                if isinstance(t, dict) and "id" in t}
+    return {key: value.get("label") for key, value in classification.get("segments", {}).items()
+            if isinstance(value, dict)}
+
+
 def _check_classification(doc, types, profile_fields, problems) -> None:
     classification = doc.content["classification"]
     axes = list(doc.content.get("axes", {}))

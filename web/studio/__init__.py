@@ -33,3 +33,4 @@ def known_kind(kind: str) -> str:
 
 from web.studio import definition, editor, form_designer, golden, home, preview, ruleset_editor  # noqa: E402,F401  (routes)
 from web.studio import packs  # noqa: E402,F401  (routes: packs in the browser)
+from web.studio import workflow_editor  # noqa: E402,F401  (routes: the workflow editor)
