@@ -277,3 +277,21 @@ def test_a_failed_preview_shows_its_error(app, world, engine):
     work(engine, threading.Event(), WorkerSettings(), once=True)
     shown = text(client.get(f"/studio/preview/{job_id}"))
     assert 'role="alert"' in shown and "nope" in shown
+
+
+def test_a_ruleset_never_published_is_previewed_against_nothing(world, engine):
+    with transaction(engine) as session:
+        published = store.published_version(session, store.get_definition(session, "ruleset",
+                                                                           RULESET))
+        content = copy.deepcopy(published.content)
+        content["id"] = "fresh_rules"
+        from engine.definitions.documents import Document
+        store.ensure_local_pack(session)
+        store.save_document(session, Document("ruleset", "rules/fresh_rules.yaml", content,
+                                              "# fresh\n"), "local", "test")
+    record = preview_ruleset(engine, "fresh_rules", as_of=AS_OF)
+    assert record["published_version"] is None and record["counts"]["published"] is None
+    assert set(record["matrix"]) == {"unclassified"}
+    assert sum(record["matrix"]["unclassified"].values()) == record["customers"]["draft"] == 2
+    assert record["tasks"] == {"draft": [], "published": None}
+    assert all("published" not in h for h in record["histograms"])
