@@ -64,10 +64,11 @@
     d.cells.forEach(function (c) { if (c[2] > max) { max = c[2]; } });
     var column = Math.max(40, ((width || 320) - 110) / Math.max(1, d.x.length));
     var turn = !narrow && (d.x.length > 6 || longest(d.x) * 6.5 > column);
+    var rowLabel = Math.min(110, longest(d.y) * 6.5 + 8);   /* the y axis name goes beyond */
     return {
       animation: false,
       grid: narrow ? { left: 4, right: 8, top: 8, bottom: 8, containLabel: true }
-                   : { left: 96, right: 16, top: 16, bottom: 64, containLabel: true },
+                   : { left: rowLabel + 36, right: 16, top: 16, bottom: turn ? 110 : 64 },
       tooltip: Object.assign({ trigger: "item", formatter: function (p) {
         return d.y[p.value[1]] + " → " + d.x[p.value[0]] + "\n" + p.value[2];
       } }, tooltipBase),
@@ -76,8 +77,8 @@
                axisLabel: turn ? { interval: 0, rotate: 45 }
                                : { interval: 0, width: column - 4, overflow: "break" } },
       yAxis: { type: "category", data: d.y, name: narrow ? "" : d.y_label, nameLocation: "middle",
-               nameGap: 80, inverse: !!d.y_inverse,
-               axisLabel: { width: narrow ? 72 : 110, overflow: "break" } },
+               nameGap: rowLabel + 14, inverse: !!d.y_inverse,
+               axisLabel: { width: narrow ? 72 : rowLabel, overflow: "break" } },
       visualMap: { min: 0, max: max, show: false, inRange: { color: ["#f3f6fa", "#1f6feb"] } },
       series: [{ type: "heatmap", label: { show: d.x.length <= 12 },
                  data: d.cells.map(function (c) { return { value: [c[0], c[1], c[2]], url: c[3] }; }) }]
@@ -109,6 +110,11 @@
   }
 
   function sankey(d, narrow) {
+    /* Room on the right for the labels of the last step's nodes (left out on a phone). */
+    var last = 0;
+    d.nodes.forEach(function (n) { if (n.depth > last) { last = n.depth; } });
+    var right = Math.min(240, 16 + 6.5 * longest(d.nodes.filter(function (n) {
+      return n.depth === last; }).map(function (n) { return n.name; })));
     return {
       animation: false,
       tooltip: Object.assign({ trigger: "item", formatter: function (p) {
@@ -116,7 +122,7 @@
         return p.name + "\n" + p.value;
       } }, tooltipBase),
       series: [{
-        type: "sankey", left: 8, right: narrow ? 8 : 140, label: { show: !narrow }, top: 8, bottom: 8, nodeAlign: "left",
+        type: "sankey", left: 8, right: narrow ? 8 : right, label: { show: !narrow }, top: 8, bottom: 8, nodeAlign: "left",
         emphasis: { focus: "adjacency" }, lineStyle: { color: "gradient", opacity: 0.4 },
         data: d.nodes.map(function (n) { return { name: n.name, depth: n.depth, itemStyle: n.color ? { color: n.color } : undefined }; }),
         links: d.links
