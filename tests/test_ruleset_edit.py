@@ -128,3 +128,11 @@ def test_json_sources_are_edited_as_json():
     text = json.dumps({"kind": "ruleset", "window": {"months": 12}}, indent=2) + "\n"
     new = apply_changes(text, [SetValue(("window", "months"), 6)], "json")
     assert json.loads(new)["window"]["months"] == 6
+
+
+def test_texts_that_yaml_would_read_as_something_else_are_quoted():
+    new = apply_changes(TEXT, [SetValue(("axes", "value", "items", 1, "score"),
+                                        {"map": {"yes": 10, "1": 5, "plain": 2}, "else": 0})])
+    assert "{map: {'yes': 10, '1': 5, plain: 2}, else: 0}" in new
+    assert _data(new)["axes"]["value"]["items"][1]["score"]["map"] == {"yes": 10, "1": 5,
+                                                                      "plain": 2}

@@ -169,3 +169,61 @@ def test_the_schedule_in_words_follows_the_text(app, world):
 def test_only_admins_open_the_editor(app, world):
     for username in ("m1", "r1", "s1"):
         assert _client(app, username).get(DESIGN).status_code == 403
+
+
+def _score_path(page: str, kind: str) -> str:
+    """The path of the first item score of ``kind`` on the page."""
+    for path, body in re.findall(r'<select[^>]*name="score\|([^"]*)"[^>]*>(.*?)</select>',
+                                 page, re.S):
+        if re.search(rf'<option value="{kind}" selected', body):
+            return html.unescape(path)
+    raise AssertionError(f"no {kind} score on the page")
+
+
+def _at(source: str, path: str):
+    node = parse_text(source, "rules/x.yaml").content
+    for key, index in re.findall(r"\.([a-z_]+)|\[(\d+)\]", path):
+        node = node[key] if key else node[int(index)]
+    return node
+
+
+def test_switching_a_score_kind_gives_a_fresh_editor_of_that_kind(app, world):
+    client = _client(app)
+    page = text(client.get(DESIGN))
+    path = _score_path(page, "percentile")
+    data = _form(page) | {f"score|{path}": "bands", "action": "apply"}
+    body = text(post_form(client, DESIGN, data, page=DESIGN))
+    assert "bands" in _at(_form(body)["source"], path)
+    bands = _score_path(page, "bands")
+    data = _form(page) | {f"score|{bands}": "linear", "action": "apply"}
+    switched = _form(text(post_form(client, DESIGN, data, page=DESIGN)))["source"]
+    assert _at(switched, bands) == {"linear": {"from": 0, "to": 100}}, \
+        "the fields of the old bands are left behind"
+
+
+def test_map_linear_split_and_segment_edits(app, world):
+    client = _client(app)
+    page = text(client.get(DESIGN))
+    data = _form(page)
+    map_path = _score_path(page, "map")
+    data[f"map|{map_path}|key:0"] = ""                       # an emptied row is removed
+    data[f"map|{map_path}|pts:0"] = ""
+    blank = max(int(k.rsplit(":", 1)[1]) for k in data if k.startswith(f"map|{map_path}|key:"))
+    data[f"map|{map_path}|key:{blank}"] = "yes"
+    data[f"map|{map_path}|pts:{blank}"] = "6"
+    linear = _score_path(page, "linear")
+    data[f"req|{linear}.linear.to"] = "9"
+    split = next(k for k in data if k.startswith("split|"))
+    data[split] = "p75"
+    label = next(k for k in data if k.startswith("label|$.classification") and k.endswith("|zh"))
+    data[label] = "新名称"
+    source = _form(text(post_form(client, DESIGN, data | {"action": "apply"},
+                                  page=DESIGN)))["source"]
+    scores = _at(source, map_path)["map"]
+    assert scores.get("yes") == 6 and len(scores) == len(_at(data["source"], map_path)["map"])
+    assert _at(source, linear)["linear"]["to"] == 9
+    split_path, axis = split.split("|")[1:]
+    assert _at(source, split_path)[axis] == "p75"
+    assert _at(source, label.split("|")[1])["zh"] == "新名称"
+    comments = [line for line in data["source"].splitlines() if "#" in line]
+    assert all(line.split("#", 1)[1] in source for line in comments), "comments are kept"

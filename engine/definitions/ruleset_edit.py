@@ -24,6 +24,9 @@ from typing import Any, Union
 from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
+from ruamel.yaml.scalarstring import ScalarString, SingleQuotedScalarString
+from yaml import YAMLError as YAMLErrorV11
+from yaml import safe_load as yaml_safe_load
 
 from engine.definitions.documents import read_document
 from engine.definitions.source import SourceFile
@@ -231,14 +234,28 @@ def _styled(value: Any, like: Any = None) -> Any:
     (``{min: 10, points: 7}``), unless they replace a block-style one."""
     block = isinstance(like, (CommentedMap, CommentedSeq)) and not like.fa.flow_style()
     if isinstance(value, dict):
-        node = CommentedMap((k, _styled(v)) for k, v in value.items())
+        node = CommentedMap((_text(k), _styled(v)) for k, v in value.items())
     elif isinstance(value, list):
         node = CommentedSeq(_styled(v) for v in value)
     else:
-        return value
+        return _text(value)
     if not block:
         node.fa.set_flow_style()
     return node
+
+
+def _text(value: Any) -> Any:
+    """A string that a YAML 1.1 reader (the validator's) would take for something else
+    (``yes``, ``1``, ``null``, ``2026-01-01``) is written quoted; others as they are."""
+    if not isinstance(value, str) or isinstance(value, ScalarString):
+        return value
+    try:
+        read = yaml_safe_load(f"k: {value}") if value.strip() == value and value else None
+    except YAMLErrorV11:
+        read = None
+    if isinstance(read, dict) and read.get("k") == value:
+        return value
+    return SingleQuotedScalarString(value)
 
 
 # --- YAML -----------------------------------------------------------------------------------

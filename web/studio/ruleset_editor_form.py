@@ -62,11 +62,15 @@ class FormReader:
         self.groups: dict[tuple[str, str], dict[str, str]] = defaultdict(dict)
 
     def read(self) -> tuple[list[Change], list[FieldError]]:
+        replaced = self._replaced_scores()
         for name in self.form:
             kind, _, rest = name.partition("|")
             path, _, part = rest.partition("|")
             if not path.startswith("$"):
                 continue
+            if kind != "score" and any(path == p or path.startswith(p + ".")
+                                       for p in replaced):
+                continue        # the fields of a score whose kind changes are left behind
             try:
                 parse_path(path)
             except ValueError:
@@ -81,6 +85,23 @@ class FormReader:
         self._new_metric()
         self._op(self.form.get("op", ""))
         return self.changes, self.errors
+
+    def _replaced_scores(self) -> set[str]:
+        """The paths of the scores whose kind the form changes."""
+        replaced = set()
+        for name in self.form:
+            kind, _, path = name.partition("|")
+            if kind != "score" or not path.startswith("$"):
+                continue
+            try:
+                current = _get(self.content, parse_path(path))
+            except ValueError:
+                continue
+            current_kind = (current if isinstance(current, str)
+                            else next(iter(current or {}), None))
+            if self.form.get(name) != current_kind:
+                replaced.add(path)
+        return replaced
 
     def _set(self, path: str, value) -> None:
         self.changes.append(SetValue(parse_path(path), value))
@@ -228,7 +249,12 @@ class FormReader:
             elif verb == "remove" and len(args) == 1:
                 self.changes.append(Remove(parse_path(args[0])))
             elif verb == "append" and len(args) == 2 and args[1] in NEW_ENTRIES:
-                self.changes.append(Append(parse_path(args[0]), self._new_entry(args[1])))
+                entry = self._new_entry(args[1])
+                if entry is None:
+                    self.errors.append(FieldError(args[0], "every metric is scored already; "
+                                                           "add a metric first"))
+                    return
+                self.changes.append(Append(parse_path(args[0]), entry))
         except ValueError:
             self.errors.append(FieldError("$", f"unknown action {op[:80]!r}"))
 
@@ -239,7 +265,7 @@ class FormReader:
                   for i in a.get("items", [])}
         free = [m for m in (self.content.get("metrics") or {}) if m not in scored]
         if not free:
-            raise ValueError("every metric is scored")
+            return None
         return {"metric": free[0], "weight": 1, "score": "percentile"}
 
 
