@@ -275,6 +275,63 @@ def test_manager_drills_down_from_a_migration_cell_to_a_customer(open_page, live
     check_page(page, "migration-drilldown-customer-H02-manager-en-desktop")
 
 
+def _customers_in_areas(live_server, username: str, scores: str) -> set[str]:
+    """Codes of the customers ``username`` may see whose stored axis scores fall in every
+    ``RUN:AXIS:LOW:HIGH`` range of ``scores`` (an empty bound: open), computed in Python."""
+    from sqlalchemy import select
+
+    from engine import access
+    from engine.access import Viewer
+    from engine.models import Customer, CustomerScore, User
+
+    ranges = [item.split(":") for item in scores.split(",")]
+    engine = _connect(live_server)
+    try:
+        with engine.connect() as connection:
+            user = connection.execute(select(User).where(User.username == username)).one()
+            found = None
+            for run, axis, low, high in ranges:
+                rows = connection.execute(
+                    select(Customer.code, CustomerScore.axes)
+                    .join(CustomerScore, CustomerScore.customer_id == Customer.id)
+                    .where(CustomerScore.run_id == int(run),
+                           access.customers(Viewer.of(user)))).all()
+                inside = {code for code, axes in rows if axes.get(axis) is not None
+                          and (not low or axes[axis] >= float(low))
+                          and (not high or axes[axis] < float(high))}
+                found = inside if found is None else found & inside
+            return found or set()
+    finally:
+        engine.dispose()
+
+
+def test_manager_drills_down_from_a_density_cell_of_the_quadrant_map(open_page, live_server,
+                                                                     grown):
+    """The density view (forced here; it is the default above ~20,000 customers): clicking
+    the fullest area of the chart lists exactly the customers whose scores lie in it."""
+    from urllib.parse import parse_qs, urlparse
+
+    from playwright.sync_api import expect
+
+    page = open_page("m1", language="zh")
+    page.goto("/reports/quadrant?view=density")
+    expect(page.locator("figure[data-chart=density]")).to_have_class(
+        re.compile("report-chart-ready"))
+    check_page(page, "quadrant-density-manager-zh-desktop")
+    grid = page.evaluate("() => JSON.parse(document.getElementById('quadrant-chart-data')"
+                         ".textContent)")
+    x, y, count, url = max(grid["cells"], key=lambda c: c[2])
+    assert count >= 1 and sum(c[2] for c in grid["cells"]) == 6      # m1 sees six scored
+    point = _chart_cell_point(page, "quadrant-chart", x, y)
+    page.mouse.click(point["x"], point["y"])
+    expect(page).to_have_url(re.compile(r"/customers\?.*scores="))
+    assert page.url.endswith(url)
+    expect(page.locator("table.customer-table tbody tr")).to_have_count(count)
+    scores = parse_qs(urlparse(page.url).query)["scores"][0]
+    assert _table_codes(page) == _customers_in_areas(live_server, "m1", scores)
+    check_page(page, "quadrant-density-drilldown-manager-zh-desktop")
+
+
 # --- 2. an admin uploads orders, imports them and runs an evaluation --------------------------
 
 ORDER_HEADER = "order_id,customer,date,product_code,quantity,amount,cost\n"
@@ -389,7 +446,11 @@ def test_admin_uploads_bad_then_good_orders_and_the_next_run_changes_the_counts(
 
 # --- 3. every report, zh and en, desktop and phone --------------------------------------------
 
-REPORTS = ("quadrant", "segments", "migration", "compliance", "conversion", "concentration")
+REPORT_PAGES = {"index": "/reports/", "quadrant": "/reports/quadrant",
+                "quadrant-density": "/reports/quadrant?view=density",
+                "segments": "/reports/segments", "segments-by-owner": "/reports/segments?by=owner",
+                "migration": "/reports/migration", "compliance": "/reports/compliance",
+                "conversion": "/reports/conversion", "concentration": "/reports/concentration"}
 
 
 def _chart_problems(page, name: str) -> list[str]:
@@ -423,8 +484,7 @@ def test_every_report_reads_well(open_page, grown, language, width):
 
     page = open_page("m1", width=WIDTHS[width], language=language)
     problems = []
-    for name in ("index",) + REPORTS:
-        path = "/reports/" if name == "index" else f"/reports/{name}"
+    for name, path in REPORT_PAGES.items():
         response = page.goto(path)
         if response.status != 200:
             problems.append(f"{path}: status {response.status}")
