@@ -58,7 +58,7 @@ EXPECTED = {
         ("band_overlap", 19, "$.axes.reach.items[0].score.bands[1]"),
         ("band_unreachable", 20, "$.axes.reach.items[0].score.bands[2]"),
     ],
-    "map_option.yaml": [("map_missing_option", 17, "$.axes.reach.items[0].score.map")],
+    "map_option.yaml": [("map_missing_option", 18, "$.axes.reach.items[0].score.map")],
     "tiers_never.yaml": [
         ("tier_never_true", 22, "$.classification.tiers[0].when"),
         ("tier_never_true", 23, "$.classification.tiers[1].when"),
@@ -100,7 +100,7 @@ MESSAGES_SEEN = {
     "band_overlap.yaml": "Band 2 overlaps band 1 from 40 to 50; those values get the points of "
                          "band 1, the first that matches.",
     "map_option.yaml": "Options of field 'level' missing from the map: 'c'. Customers with them "
-                       "get the 'else' points (1).",
+                       "get the 'else' points (0).",
     "tiers_cover_all.yaml": "The last tier 'rest' never gets a customer: the tiers above it "
                             "already take everyone.",
     "dominant_weight.yaml": "Item 'volume' carries 90 % of the weight of axis 'reach'; the "
@@ -130,6 +130,34 @@ def test_the_default_pack_lints_with_its_one_unused_metric():
     assert warnings[0].line == next(
         n for n, line in enumerate((ROOT / "rules/value_potential.yaml").read_text()
                                    .splitlines(), 1) if line.lstrip().startswith("revenue_prev:"))
+
+
+def test_an_explicit_else_covers_the_options_a_map_leaves_out():
+    doc = _doc("map_option.yaml")
+    doc.content["axes"]["reach"]["items"][0]["score"]["else"] = 1
+    assert lint_documents([doc], context=[_doc(FORM)]) == []
+
+
+def test_the_pharmacy_example_pack_lints_clean():
+    contents, problems = validate_pack(Path(__file__).parent / "data" / "valid" / "pharmacy_pack")
+    assert problems == [] and contents.definitions
+    assert lint_documents(contents.definitions) == []
+
+
+def test_definitions_with_broken_references_do_not_break_the_lint():
+    """The studio lints only saved (valid) versions; still, a definition that passes its
+    schema but not the reference checks gives warnings or none, never an exception."""
+    linted = 0
+    for path in sorted((Path(__file__).parent / "data" / "invalid").glob("*.yaml")):
+        text = path.read_text()
+        if not text.startswith("# place: "):
+            continue
+        place = text.split("\n", 1)[0].removeprefix("# place: ").strip()
+        doc, _problems = read_document(SourceFile(place, text))
+        if doc is not None:
+            assert isinstance(lint_documents([doc]), list)
+            linted += 1
+    assert linted >= 20
 
 
 def test_a_definition_that_fails_its_schema_is_left_to_the_validator():
@@ -212,9 +240,9 @@ def test_options_the_map_lacks_are_not_warned_about_twice(engine):
     with Session(engine) as session:
         warnings = _lint("map_option.yaml", session=session)
     assert [(w.code, w.line, w.message.split(". ")[0]) for w in warnings] == [
-        ("map_missing_data", 17,
+        ("map_missing_data", 18,
          "The data holds values of 'level' that the map does not list: 'd' (2)"),
-        ("map_missing_option", 17, "Options of field 'level' missing from the map: 'c'"),
+        ("map_missing_option", 18, "Options of field 'level' missing from the map: 'c'"),
         ("map_missing_data", 21,
          "The data holds values of visits.channel that the map does not list: 'wechat' (3)"),
     ]

@@ -85,7 +85,9 @@ def _whole(spec: dict, forms: list[Document]) -> bool:
 
 
 def _map_options(doc, path, score, spec, forms) -> list[LintWarning]:
-    if "field" not in spec:
+    """Options the map forgets; an explicit ``else`` is taken as the admin's choice for
+    the options not listed."""
+    if "field" not in spec or "else" in score:
         return []
     options: dict[str, None] = {}
     for field in _form_fields(spec["field"], forms):
