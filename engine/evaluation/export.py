@@ -18,15 +18,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any, Iterable, Iterator, TextIO
 
-from sqlalchemy import Connection, Engine, Text, cast, func, select
+from sqlalchemy import JSON, Connection, Engine, Text, cast, column, func, select, true
 from sqlalchemy.orm import Session
 
 from engine.definitions.ruleset_specs import RulesetSpec, build_ruleset
 from engine.models import Customer, CustomerScore, DefinitionVersion
-from engine.spreadsheet import FORMULA_STARTS, QUOTE, cell
+from engine.spreadsheet import cell
 
+from .export_cells import csv_rows, number_text
 from .stored import find_run
-from .vectors import number_text, value_text
 
 BATCH_ROWS = 5_000
 
@@ -41,6 +41,10 @@ class ScoreTable:
     as_of: dt.date
     columns: list[str]
     rows: Iterable[list[Any]]
+    # Inside stream_scores, the same stream unparsed: batches of (code, segment, effective
+    # segment, JSON array of the values as stored), which write_csv formats a batch at a time.
+    # Iterate one of ``rows`` and ``batches``, not both.
+    batches: Iterable[list[tuple]] | None = None
 
 
 def export_columns(spec: RulesetSpec) -> list[str]:
@@ -61,41 +65,45 @@ def stream_scores(engine: Engine, ruleset_id: str | None = None,
     with Session(engine) as session:
         run = find_run(session, ruleset_id, run_id)
         spec = build_ruleset(session.get(DefinitionVersion, run.ruleset_version_id).content)
-        rows = _stored_rows(session.connection(), run.id, spec)
-        yield ScoreTable(run.id, run.ruleset_id, run.as_of, export_columns(spec), rows)
+        batches = _stored_batches(session.connection(), run.id, spec)
+        yield ScoreTable(run.id, run.ruleset_id, run.as_of, export_columns(spec),
+                         _stored_rows(batches), batches)
 
 
 def export_scores(engine: Engine, ruleset_id: str | None = None,
                   run_id: int | None = None) -> ScoreTable:
     """The whole table of a run in memory (for small runs and tests)."""
     with stream_scores(engine, ruleset_id, run_id) as table:
-        return replace(table, rows=list(table.rows))
+        return replace(table, rows=list(table.rows), batches=None)
 
 
-def _stored_rows(connection: Connection, run_id: int, spec: RulesetSpec) -> Iterator[list]:
-    scores, customers = CustomerScore.__table__, Customer.__table__
-    code = customers.c.code
-    if connection.dialect.name == "postgresql":
-        code = code.collate("C")       # code point order, as SQLite's binary collation
-    query = (select(customers.c.code, scores.c.segment, scores.c.effective_segment,
-                    _values_sql(connection.dialect.name, spec))
-             .join(customers, customers.c.id == scores.c.customer_id)
-             .where(scores.c.run_id == run_id).order_by(code))
-    paths = _value_paths(spec) if connection.dialect.name == "postgresql" else None
-    result = connection.execution_options(yield_per=BATCH_ROWS).execute(query)
-    for batch in result.partitions():
-        # One json.loads per batch instead of one per row.
+def _stored_rows(batches: Iterable[list[tuple]]) -> Iterator[list]:
+    """Each row's values parsed (one ``json.loads`` per batch, not one per row)."""
+    for batch in batches:
         values = json.loads("[" + ",".join(row[3] for row in batch) + "]")
         for (code_value, segment, effective, _), row_values in zip(batch, values):
-            if paths is not None:
-                row_values = _picked(row_values, paths)
             yield [code_value, segment, effective, *row_values]
 
 
-def _picked(documents: list, paths) -> list:
-    """The values at ``paths`` of ``[axes, metrics]`` (None where absent)."""
-    return [documents[doc].get(key) if sub is None
-            else (documents[doc].get(key) or {}).get(sub) for doc, key, sub in paths]
+def _stored_batches(connection: Connection, run_id: int, spec: RulesetSpec
+                    ) -> Iterator[list[tuple]]:
+    """Batches of ``(code, segment, effective segment, values)`` by customer code (code
+    points), ``values`` a JSON array of the exported values with their stored text."""
+    scores, customers = CustomerScore.__table__, Customer.__table__
+    code = customers.c.code
+    dialect = connection.dialect.name
+    if dialect == "postgresql":
+        code = code.collate("C")       # code point order, as SQLite's binary collation
+    records = _records(spec) if dialect == "postgresql" else ()
+    query = (select(customers.c.code, scores.c.segment, scores.c.effective_segment,
+                    _values_sql(dialect, spec, records))
+             .join(customers, customers.c.id == scores.c.customer_id))
+    for record in records:
+        query = query.join(record, true())
+    query = query.where(scores.c.run_id == run_id).order_by(code)
+    result = connection.execution_options(yield_per=BATCH_ROWS).execute(query)
+    for batch in result.partitions():
+        yield batch
 
 
 def _value_paths(spec: RulesetSpec) -> list[tuple[int, str, str | None]]:
@@ -109,18 +117,34 @@ def _value_paths(spec: RulesetSpec) -> list[tuple[int, str, str | None]]:
     return paths
 
 
-def _values_sql(dialect: str, spec: RulesetSpec):
-    """SQL giving, per score row, the JSON text Python parses: on SQLite an array of the
-    axis scores, metric values and points in export column order (null where absent),
-    picked out by one multi-path ``json_extract`` (an axis has at least one scored metric,
-    so there are always three paths or more); on PostgreSQL ``[axes, metrics]``, picked in
-    Python (a ``json`` operator re-parses or re-casts its document every time it is used)."""
+def _values_sql(dialect: str, spec: RulesetSpec, records=None):
+    """SQL giving, per score row, a JSON array of the axis scores, metric values and points
+    in export column order (null where absent), each value with its stored text. SQLite: one
+    multi-path ``json_extract`` (an axis has at least one scored metric, so there are always
+    three paths or more). PostgreSQL: ``json_build_array`` over the columns of ``records``,
+    the two documents each parsed once by ``json_to_record`` (:func:`_records`; an operator
+    on a ``json`` document re-parses it every time it is used)."""
+    paths = _value_paths(spec)
+    if dialect == "postgresql":
+        values = [records[doc].c[key] if sub is None else records[doc].c[key].op("->")(sub)
+                  for doc, key, sub in paths]
+        return cast(func.json_build_array(*values), Text)
     scores = CustomerScore.__table__.c
     both = "[" + cast(scores.axes, Text) + "," + cast(scores.metrics, Text) + "]"
-    if dialect == "postgresql":
-        return both
     return func.json_extract(both, *[f'$[{doc}]."{key}"' + (f'."{sub}"' if sub else "")
-                                     for doc, key, sub in _value_paths(spec)], type_=Text)
+                                     for doc, key, sub in paths], type_=Text)
+
+
+def _records(spec: RulesetSpec) -> tuple:
+    """The axes and metrics documents as lateral records, one ``json`` column per axis or
+    metric (PostgreSQL)."""
+    scores = CustomerScore.__table__.c
+    return tuple(func.json_to_record(document)
+                 .table_valued(*(column(key, JSON) for key in keys))
+                 .render_derived(name=name, with_types=True).lateral()
+                 for name, document, keys in (
+                     ("export_axes", scores.axes, [a.id for a in spec.axes]),
+                     ("export_metrics", scores.metrics, [m.id for m in spec.metrics])))
 
 
 def cell_text(value: Any) -> str:
@@ -134,36 +158,20 @@ def write_csv(table: ScoreTable, stream: TextIO) -> int:
     number of rows."""
     writer = csv.writer(stream)
     writer.writerow(table.columns)
+    if table.batches is not None:
+        rows = csv_rows(table.batches, len(table.columns) - 3)
+    else:
+        rows = ([cell_text(value) for value in row] for row in table.rows)
     count = 0
-    for count, row in enumerate(table.rows, 1):
-        writer.writerow(_csv_cells(row))
+    for count, row in enumerate(rows, 1):
+        writer.writerow(row)
     return count
-
-
-def _csv_cells(row: list) -> list[str]:
-    """:func:`cell_text` of each value, the common cases inlined (this runs for every cell
-    of the export): doubles as :func:`number_text`, text neutralised, null empty."""
-    cells = []
-    for value in row:
-        kind = value.__class__
-        if kind is float:
-            text = "0" if value == 0 else float.__repr__(value)
-            if text.endswith(".0"):
-                text = text[:-2]
-        elif kind is str:
-            text = QUOTE + value if value.startswith(FORMULA_STARTS) else value
-        elif value is None:
-            text = ""
-        else:
-            text = cell(value, number_text)
-        cells.append(text)
-    return cells
 
 
 def _json_value(value: Any) -> str:
     if isinstance(value, bool) or value is None or isinstance(value, str):
         return json.dumps(value, ensure_ascii=False)
-    return value_text(value)
+    return number_text(value) if isinstance(value, int | float) else str(value)
 
 
 def write_json(table: ScoreTable, stream: TextIO) -> int:
