@@ -199,6 +199,8 @@ def test_titles_render_for_a_real_customer_and_hostile_text_stays_text(app, worl
     bad = text(client.get(url, query_string={"prefix": "weekly_visit", "customer": "C1",
                                              "weekly_visit-title-zh": "{{ customer.name "}))
     assert "template syntax error" in bad
+    first = text(client.get(url, query_string={"prefix": "new", "new-title-en": "{{ segment }}"}))
+    assert "For " in first and "<dd>" in first, "no code: the first customer of the latest run"
     missing = text(client.get(url, query_string={"prefix": "new", "customer": "NOPE"}))
     assert "No customer with code NOPE" in missing
     assert client.get(url, query_string={"prefix": "../x"}).status_code == 404

@@ -34,7 +34,7 @@ def subject(session: Session, ruleset_id: str, code: str | None) -> TitleSubject
     """The customer with ``code`` (or, without one, the first scored in the ruleset's latest
     run) and its title context; None when there is no such customer."""
     latest = (select(EvaluationRun.id).where(EvaluationRun.ruleset_id == ruleset_id,
-                                             EvaluationRun.status == "done")
+                                             EvaluationRun.status == "completed")
               .order_by(EvaluationRun.id.desc()).limit(1).scalar_subquery())
     query = (select(*CUSTOMER_COLUMNS, CustomerScore.effective_segment,
                     CustomerScore.previous_segment, CustomerScore.axes)

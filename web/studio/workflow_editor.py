@@ -43,6 +43,9 @@ class Editor:
     errors: dict[str, list[str]] = field(default_factory=dict)
     general: list[str] = field(default_factory=list)
 
+    def task_errors(self, task_id: str) -> bool:
+        return any(name.startswith(f"{task_id}-") for name in self.errors)
+
 
 def _ruleset_segments(session: Session, ruleset_id: str) -> tuple[list[str], dict]:
     definition = store.find_definition(session, "ruleset", ruleset_id)
