@@ -227,3 +227,40 @@ def test_map_linear_split_and_segment_edits(app, world):
     assert _at(source, label.split("|")[1])["zh"] == "新名称"
     comments = [line for line in data["source"].splitlines() if "#" in line]
     assert all(line.split("#", 1)[1] in source for line in comments), "comments are kept"
+
+
+def test_tiers_get_a_new_tier_before_the_last_and_save(app, engine, world):
+    from engine.definitions import drafts
+
+    with transaction(engine) as session:
+        drafts.create(session, "ruleset", "tiers_demo", "admin")
+    client = _client(app)
+    design = "/studio/ruleset/tiers_demo/design"
+    page = text(client.get(design))
+    assert 'name="str|$.classification.tiers[0].when"' in page
+    data = _form(page) | {"op": "append|$.classification.tiers|tier"}
+    body = text(post_form(client, design, data, page=design))
+    tiers = _at(_form(body)["source"], "$.classification.tiers")
+    assert [t["id"] for t in tiers] == ["key_account", "tier_3", "other"]
+    saved = post_form(client, design, _form(body) | {"action": "save"}, page=design)
+    assert saved.status_code == 303
+    with transaction(engine) as session:
+        latest = store.latest_version(session, store.get_definition(session, "ruleset",
+                                                                    "tiers_demo"))
+        assert [t["id"] for t in latest.content["classification"]["tiers"]][1] == "tier_3"
+
+
+def test_removing_a_scored_metric_is_refused_at_the_item_that_scores_it(app, engine, world):
+    client = _client(app)
+    page = text(client.get(DESIGN))
+    latest = _versions(engine)[2]
+    metric = re.search(r'<select[^>]*name="str\|\$\.axes\.[a-z_]+\.items\[0\]\.metric"[^>]*>'
+                       r'.*?<option value="([a-z_]+)" selected', page, re.S).group(1)
+    data = _form(page) | {"op": f"remove|$.metrics.{metric}", "action": "save"}
+    response = post_form(client, DESIGN, data, page=DESIGN)
+    assert response.status_code == 400
+    body = text(response)
+    assert f"unknown metric &#39;{metric}&#39;" in body
+    assert re.search(r'<small class="field-error" id="f-axes-[a-z_]+-items-0-metric-err1">',
+                     body), "the message is at the item's metric"
+    assert _versions(engine)[2].number == latest.number

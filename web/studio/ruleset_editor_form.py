@@ -21,6 +21,7 @@ SPLIT = re.compile(r"median|mean|p(100(\.0+)?|[0-9]{1,2}(\.[0-9]+)?)\Z")
 NEW_ENTRIES = {
     "band": {"min": 0, "points": 0},
     "item": None,            # filled with a metric that is not scored yet
+    "tier": None,            # a new tier before the last one (which takes everyone else)
 }
 
 
@@ -255,10 +256,15 @@ class FormReader:
                                                            "add a metric first"))
                     return
                 self.changes.append(Append(parse_path(args[0]), entry))
+                if args[1] == "tier":
+                    count = len(_get(self.content, parse_path(args[0])) or [])
+                    self.changes.append(Move(parse_path(args[0]), count, max(count - 1, 0)))
         except ValueError:
             self.errors.append(FieldError("$", f"unknown action {op[:80]!r}"))
 
     def _new_entry(self, what: str):
+        if what == "tier":
+            return self._new_tier()
         if what != "item":
             return dict(NEW_ENTRIES[what])
         scored = {i.get("metric") for a in (self.content.get("axes") or {}).values()
@@ -267,6 +273,17 @@ class FormReader:
         if not free:
             return None
         return {"metric": free[0], "weight": 1, "score": "percentile"}
+
+
+    def _new_tier(self) -> dict:
+        tiers = (self.content.get("classification") or {}).get("tiers") or []
+        taken = {t.get("id") for t in tiers if isinstance(t, dict)}
+        number = next(n for n in range(len(tiers) + 1, len(tiers) + 1000)
+                      if f"tier_{n}" not in taken)
+        axis = next(iter(self.content.get("axes") or {"value": None}))
+        return {"id": f"tier_{number}", "label": {"zh": f"新分级 {number}",
+                                                  "en": f"New tier {number}"},
+                "color": "#8d99ae", "when": f"{axis} >= 50"}
 
 
 def _same_band(current: dict, band: dict) -> bool:
