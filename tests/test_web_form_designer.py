@@ -206,3 +206,21 @@ def test_only_admins_design_forms(app, world):
     assert _client(app).get("/studio/form/nope/design").status_code == 404
     assert post_form(_client(app), DESIGN, {"action": "save", "source": "kind: [\n"},
                      page=DESIGN).status_code == 400
+
+
+def test_saving_over_a_version_saved_meanwhile_asks_first(app, world, engine):
+    client = _client(app)
+    stale = _form_values(text(client.get(DESIGN)))
+    fresh = _form_values(text(client.get(DESIGN)))
+    fresh["f-beds-max"] = "30000"
+    assert _post(client, fresh, "save").status_code == 303
+    latest = _state(engine)[2]
+    stale["f-beds-min"] = "1"
+    warned = _post(client, stale, "save")
+    assert warned.status_code == 400
+    assert f"Version {latest} was saved since you opened the designer" in text(warned)
+    assert _state(engine)[2] == latest
+    again = _post(client, _form_values(text(warned)), "save")
+    assert again.status_code == 303
+    beds = _state(engine)[4]["fields"][1]
+    assert (beds["min"], beds["max"]) == (1, 20000)

@@ -54,6 +54,11 @@ def form_designer(def_id: str):
                    latest.source_format)
     action = request.form.get("action", "apply")
     state.apply_post(request.form, action)
+    if action == "save" and request.form.get("base", type=int) not in (None, latest.number):
+        state.problems.append(_(
+            "Version %(n)d was saved since you opened the designer; saving again replaces "
+            "its fields with the ones below (its changes are in the history).", n=latest.number))
+        state.blocked = True
     if action != "save" or state.blocked:
         if action == "save":
             state.check(published_docs)
