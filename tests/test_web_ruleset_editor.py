@@ -264,3 +264,16 @@ def test_removing_a_scored_metric_is_refused_at_the_item_that_scores_it(app, eng
     assert re.search(r'<small class="field-error" id="f-axes-[a-z_]+-items-0-metric-err1">',
                      body), "the message is at the item's metric"
     assert _versions(engine)[2].number == latest.number
+
+
+def test_a_draft_saved_meanwhile_is_not_overwritten(app, engine, world):
+    client = _client(app)
+    page = text(client.get(DESIGN))
+    key = _band_key(page)
+    first = _form(page) | {f"{key}|points": "3", "action": "save"}
+    assert post_form(client, DESIGN, first, page=DESIGN).status_code == 303
+    stale = _form(page) | {f"{key}|points": "4", "action": "save"}       # opened before
+    response = post_form(client, DESIGN, stale, page=DESIGN)
+    assert response.status_code == 409
+    assert "open the editor again" in text(response)
+    assert _bands_of(_versions(engine)[2].source, key)[0]["points"] == 3

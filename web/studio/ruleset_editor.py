@@ -20,7 +20,7 @@ from engine.definitions import drafts, store
 from engine.definitions.ruleset_edit import EditError, SetValue, apply_changes, check_text
 from engine.definitions.schedule_words import describe_schedule, next_times
 from engine.definitions.yamlsafe import parse_text
-from engine.errors import ExpressionError, InvalidInput
+from engine.errors import ExpressionError, InvalidInput, Problem
 from engine.expr import parse
 from web.database import get_engine
 from web.i18n import current_locale
@@ -59,6 +59,7 @@ def _render(definition, latest, published, text: str, problems=(), field_errors=
         published=published, text=text, content=content, problems=list(problems),
         field_errors=list(field_errors), errors_at=by_path,
         schedule=_schedule((content or {}).get("schedule")),
+        base=request.form.get("base", type=int),
         here=drafts.file_name(KIND, definition.def_id, latest.source_format)), status
 
 
@@ -82,6 +83,11 @@ def ruleset_editor(def_id: str):
         return _render(definition, latest, published, text, field_errors=errors, status=400)
     if request.form.get("action") != "save":
         return _render(definition, latest, published, text)
+    if request.form.get("base", type=int) not in (None, latest.number):
+        problem = Problem(message=f"version {latest.number} was saved after this editor "
+                                  f"opened version {request.form.get('base', type=int)}; "
+                                  "open the editor again to start from it")
+        return _render(definition, latest, published, text, problems=[problem], status=409)
     return _save(definition, latest, published, text)
 
 
