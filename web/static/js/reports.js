@@ -75,7 +75,9 @@
       xAxis: { type: "category", data: d.x, name: narrow ? "" : d.x_label, nameLocation: "middle",
                nameGap: turn ? 64 : 40,
                axisLabel: turn ? { interval: 0, rotate: 45 }
-                               : { interval: 0, width: column - 4, overflow: "break" } },
+                          /* many columns on a phone (the density grid's bins): every few */
+                          : d.x.length > 8 ? { interval: "auto", hideOverlap: true }
+                          : { interval: 0, width: column - 4, overflow: "break" } },
       yAxis: { type: "category", data: d.y, name: narrow ? "" : d.y_label, nameLocation: "middle",
                nameGap: rowLabel + 14, inverse: !!d.y_inverse,
                axisLabel: { width: narrow ? 72 : rowLabel, overflow: "break" } },
