@@ -260,13 +260,14 @@ def _text(value: Any) -> Any:
 
 # --- YAML -----------------------------------------------------------------------------------
 
-def _yaml(text: str) -> YAML:
-    yaml = YAML()
-    yaml.preserve_quotes = True
-    yaml.width = 4096
+def _round_trip(text: str) -> YAML:
+    """ruamel's round-trip reader and writer, indenting as ``text`` does."""
+    round_trip = YAML(typ="rt")
+    round_trip.preserve_quotes = True
+    round_trip.width = 4096
     mapping, sequence, offset = _indentation(text)
-    yaml.indent(mapping=mapping, sequence=sequence, offset=offset)
-    return yaml
+    round_trip.indent(mapping=mapping, sequence=sequence, offset=offset)
+    return round_trip
 
 
 _KEY_LINE = re.compile(r"^( *)[^\s#-][^:#]*:(\s|$)")
@@ -291,9 +292,9 @@ def _indentation(text: str) -> tuple[int, int, int]:
     return mapping, offset + 2, offset
 
 
-def _load(yaml: YAML, text: str) -> Any:
+def _load(round_trip: YAML, text: str) -> Any:
     try:
-        return yaml.load(text)
+        return round_trip.load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1})" if mark is not None else ""
@@ -301,21 +302,21 @@ def _load(yaml: YAML, text: str) -> Any:
                             "first") from None
 
 
-def _dump(yaml: YAML, document: Any) -> str:
+def _dump(round_trip: YAML, document: Any) -> str:
     out = io.StringIO()
-    yaml.dump(document, out)
+    round_trip.dump(document, out)
     return out.getvalue()
 
 
 def _apply_yaml(text: str, changes: list[Change]) -> str:
-    yaml = _yaml(text)
-    document = _load(yaml, text)
+    round_trip = _round_trip(text)
+    document = _load(round_trip, text)
     if not isinstance(document, dict):
         raise EditError((), "the text does not hold a mapping")
-    before = _dump(yaml, document)
+    before = _dump(round_trip, document)
     if not _apply_all(document, changes):
         return text
-    return _merge(text, before, _dump(yaml, document))
+    return _merge(text, before, _dump(round_trip, document))
 
 
 def _merge(original: str, before: str, after: str) -> str:

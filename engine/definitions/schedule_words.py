@@ -155,8 +155,9 @@ class _Words:
     def month_days(self, field: str, months: str) -> str:
         listed, span, step = _values(field), _range(field), _step(field)
         if listed:
-            text = ("、".join(f"{d}日" for d in listed) if self.zh else
-                    ("day " if len(listed) == 1 else "days ") + self.listed([str(d) for d in listed]))
+            days = [str(d) for d in listed]
+            text = ("、".join(f"{d}日" for d in days) if self.zh else
+                    ("day " if len(days) == 1 else "days ") + self.listed(days))
         elif span:
             text = f"{span[0]}日至{span[1]}日" if self.zh else f"days {span[0]} to {span[1]}"
         elif step:
