@@ -33,6 +33,18 @@ def test_admin_adds_a_required_field_that_customers_pages_then_require(open_page
     admin.locator(f"#field-{first} .fd-up").click()
     expect(admin.locator("#designer-fields > li").first).to_have_attribute("data-key", first)
 
+    # Drag and drop by the handle; the preview follows the new order.
+    keys = admin.locator("#designer-order").input_value().split(",")
+    admin.locator(f"#field-{keys[0]} .fd-handle").drag_to(
+        admin.locator(f"#field-{keys[2]} .fd-summary"))
+    expect(admin.locator("#designer-order")).to_have_value(
+        ",".join([keys[1], keys[2], keys[0]] + keys[3:]))
+    expect(admin.locator("#designer-preview .field").first).to_contain_text(
+        admin.locator(f"#field-{keys[1]} .fd-summary strong").inner_text(), timeout=15000)
+    admin.locator(f"#field-{keys[0]} .fd-handle").drag_to(
+        admin.locator(f"#field-{keys[1]} .fd-summary"))
+    expect(admin.locator("#designer-order")).to_have_value(",".join(keys))
+
     # A condition is checked as it is typed.
     admin.locator(f"#field-{first} summary").click()
     condition = admin.locator(f"#fd-{first}-visible_if")
