@@ -14,7 +14,8 @@ from sqlalchemy import String, literal, null, select, update
 from engine.cli.workflow_cmds import tasks
 from engine.customers.names import normalize_name
 from engine.models import Customer, Task
-from engine.spreadsheet import cell, safe_text, sql_text_cell, text_cell
+from engine.spreadsheet import cell, lf_csv_writer, safe_text, sql_text_cell, text_cell
+from engine.tasks import LIST_FIELDS
 from engine.workflows import apply_run
 from tests import eval_support
 from tests.eval_support import D, Facts, ruleset
@@ -174,3 +175,24 @@ def test_tasks_list_csv_titles_fall_back_like_pick_text(invoke, session, hostile
     records = json.loads(invoke("list", "--format", "json", "--locale", "zh",
                                 group=tasks).output)
     assert [r["title"] for r in records if r["id"] in (1, 2, 3)] == ["=fr", "@plain", "+中"]
+
+
+def test_tasks_list_csv_is_what_the_csv_module_writes(invoke, session, hostile_tasks):
+    """Quoting (commas, quotes, line breaks), empty cells and the fast unquoted batches: the
+    output is byte for byte the csv module's over the JSON listing's values."""
+    odd = {1: "a,b", 2: 'say "hi"', 3: "line\nbreak", 4: "", 5: "end\r"}
+    for task_id, title in odd.items():
+        session.execute(update(Task).where(Task.id == task_id).values(title={"zh": title}))
+    session.commit()
+    output = invoke("list", "--format", "csv", "--locale", "zh", group=tasks).output
+    records = json.loads(invoke("list", "--format", "json", "--locale", "zh",
+                                group=tasks).output)
+    expected = io.StringIO(newline="")
+    writer = lf_csv_writer(expected)
+    writer.writerow(LIST_FIELDS)
+    for record in records:
+        writer.writerow([cell(record[field]) if field in ("id", "run_id", "due_date",
+                                                           "recurring")
+                         else text_cell(record[field]) for field in LIST_FIELDS])
+    assert {r["title"] for r in records} >= set(odd.values())
+    assert output == expected.getvalue()
