@@ -224,3 +224,24 @@ def test_saving_over_a_version_saved_meanwhile_asks_first(app, world, engine):
     assert again.status_code == 303
     beds = _state(engine)[4]["fields"][1]
     assert (beds["min"], beds["max"]) == (1, 20000)
+
+
+def test_values_typed_into_the_preview_show_conditions_and_checks(app, world, engine):
+    client = _client(app)
+    source = _state(engine)[3]
+    preview = DESIGN + "/preview"
+    empty = text(post_form(client, preview, page=DESIGN, data={"fd-preview-source": source, "grade": ""}))
+    assert re.search(r'<div class="field conditional" hidden>\s*<label for="pf-expansion_note"',
+                     empty)
+    assert "Hidden: Expansion details is shown only when" in empty
+    shown = text(post_form(client, preview, page=DESIGN, data={"fd-preview-source": source,
+                                            "development_plan": "expanding"}))
+    assert re.search(r'<div class="field conditional" >\s*<label for="pf-expansion_note"', shown)
+    checked = text(post_form(client, preview, page=DESIGN, data={"fd-preview-source": source, "grade": "",
+                                              "beds": "many", "fd-preview-check": "1"}))
+    assert re.search(r'id="pf-grade-errors" class="field-errors"><li>Fill in this field.', checked)
+    assert re.search(r'id="pf-beds-errors" class="field-errors"><li>Enter a whole number.', checked)
+    fine = text(post_form(client, preview, page=DESIGN, data={"fd-preview-source": source, "grade": "3A",
+                                           "fd-preview-check": "1"}))
+    assert "These values would be accepted." in fine
+    assert _state(engine)[3] == source                   # nothing stored

@@ -16,12 +16,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
-from engine.customers.profile_edit import visible_keys
+from engine.customers.profile_edit import submitted_values, visible_keys
 from engine.db import transaction
 from engine.definitions import drafts, form_edit, store
 from engine.definitions.specs import FormSpec, build_form
 from engine.errors import InvalidInput
-from engine.forms import FIELD_TYPES
+from engine.forms import FIELD_TYPES, ProfileForm
 from web import customer_text
 from web.database import get_engine
 from web.studio import bp
@@ -29,6 +29,8 @@ from web.studio import form_designer_input as posted
 from web.studio.definition import _load
 
 KIND = "form"
+PREVIEW_SOURCE = "fd-preview-source"     # no field key has a "-": never a field's name
+PREVIEW_CHECK = "fd-preview-check"
 _FIELD_PATH = re.compile(r"\$\.fields\[(\d+)\](?:\.(\w+))?")
 
 
@@ -86,16 +88,43 @@ def _save(definition, latest, published, state: "_State"):
 
 @bp.post("/form/<def_id>/design/preview")
 def form_designer_preview(def_id: str):
-    """The preview and the problems of the working text with the posted edits (htmx)."""
+    """The preview and the problems of the working text (htmx): with the designer's posted
+    edits, or, posted from the preview itself, with the values typed there (the fields whose
+    condition holds are shown; "check" validates them as the customer page would)."""
     with Session(get_engine()) as session:
         definition, latest = _latest(session, def_id)
         published_docs = store.published_documents(session)
-    state = _State(request.form.get("source", latest.source).replace("\r\n", "\n"),
-                   latest.source_format)
-    state.apply_post(request.form, "apply")
+    trial = PREVIEW_SOURCE in request.form
+    text = request.form.get(PREVIEW_SOURCE if trial else "source", latest.source)
+    state = _State(text.replace("\r\n", "\n"), latest.source_format)
+    if not trial:
+        state.apply_post(request.form, "apply")
     state.check(published_docs)
+    context = _preview_context(state)
+    if trial:
+        context.update(_tried(state, context["form"], bool(request.form.get(PREVIEW_CHECK))))
     return render_template("studio/form_designer_preview.html", state=state,
-                           definition=definition, **_preview_context(state))
+                           definition=definition, **context)
+
+
+def _tried(state: "_State", form: FormSpec, validate: bool) -> dict:
+    """Cells, values, shown fields and (when ``validate``) problems of the preview's values."""
+    cells = {}
+    for field in form.fields:
+        if field.key in request.form:
+            values = [v.strip() for v in request.form.getlist(field.key)]
+            cells[field.key] = (";".join(v for v in values if v) if field.type == "multiselect"
+                                else values[-1])
+    values = submitted_values(form, {}, cells)
+    shown = visible_keys(form, values, {})
+    errors = {}
+    if validate and not (state.errors or state.problems):
+        given = {key: cell for key, cell in cells.items() if key in shown}
+        _data, problems = ProfileForm(form).from_cells(given)
+        errors = {p.key: customer_text.problem_text(p, form.field(p.key)) for p in problems
+                  if p.key in shown}
+    return {"cells": cells, "values": values, "visible": shown, "profile_errors": errors,
+            "tried": True}
 
 
 @bp.post("/form/<def_id>/design/check")
@@ -234,7 +263,7 @@ def preview_form(state: _State) -> FormSpec:
 def _preview_context(state: _State) -> dict:
     form = preview_form(state)
     return {"form": form, "values": {}, "cells": None, "profile_errors": {},
-            "visible": visible_keys(form, {}, {}),
+            "visible": visible_keys(form, {}, {}), "tried": False,
             "label_of": customer_text.label_of, "shown": customer_text.shown,
             "sections": customer_text.sections, "cell_of": customer_text.cell_of,
             "option_texts": customer_text.option_texts}
