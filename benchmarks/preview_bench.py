@@ -28,6 +28,7 @@ from __future__ import annotations
 import argparse
 import copy
 import datetime as dt
+import json
 import os
 import platform
 import statistics
@@ -204,12 +205,18 @@ def main() -> None:
                                                            DEFAULT_SERVER))
     parser.add_argument("--rebuild", action="store_true")
     parser.add_argument("--output", type=Path)
+    parser.add_argument("--report-only", action="store_true",
+                        help="Measure nothing: the table of the figures kept from earlier runs.")
     args = parser.parse_args()
     backends = ("sqlite", "postgresql") if args.backend == "both" else (args.backend,)
     results = {}
     for backend in backends:
-        url = build(backend, args.customers, args.server, args.rebuild)
-        results[backend] = measure(backend, url, args.repeat)
+        kept = WORK / f"results_{backend}_{args.customers}.json"
+        if not args.report_only:
+            url = build(backend, args.customers, args.server, args.rebuild)
+            kept.write_text(json.dumps(measure(backend, url, args.repeat)))
+        if kept.exists():
+            results[backend] = json.loads(kept.read_text())
     text = report(results, args.customers, args.repeat)
     print(text)
     if args.output:

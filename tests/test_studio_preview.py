@@ -295,3 +295,19 @@ def test_a_ruleset_never_published_is_previewed_against_nothing(world, engine):
     assert sum(record["matrix"]["unclassified"].values()) == record["customers"]["draft"] == 2
     assert record["tasks"] == {"draft": [], "published": None}
     assert all("published" not in h for h in record["histograms"])
+
+
+def test_the_customers_who_move_are_paged():
+    from types import SimpleNamespace
+
+    from web.studio.preview_view import PreviewView
+
+    rows = [{"id": i, "code": f"C{i:03d}"} for i in range(60)]
+    job = SimpleNamespace(params={"preview": "ruleset", "ruleset": RULESET},
+                          result={"movers": {"dog->star": {"total": 75, "rows": rows}}})
+    view = PreviewView.of(job)
+    first, last = view.page_of_movers("dog->star", 1, 25), view.page_of_movers("dog->star", 9, 25)
+    assert (first["pages"], first["total"], first["kept"]) == (3, 75, 60)
+    assert [r["code"] for r in first["rows"]] == [f"C{i:03d}" for i in range(25)]
+    assert last["page"] == 3 and [r["id"] for r in last["rows"]] == list(range(50, 60))
+    assert view.page_of_movers("star->dog", 1, 25) is None
