@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from sqlalchemy import (Date, Integer, String, and_, case, cast, func, literal, select,
+from sqlalchemy import (Date, Integer, String, and_, case, cast, func, literal, null, select,
                         union_all)
 from sqlalchemy.orm import Session
 
@@ -26,6 +26,7 @@ from engine.definitions.published import published_specs
 from engine.errors import InvalidInput, Problem
 from engine.models import Customer, CustomerScore, EvaluationRun, Task, User, Visit
 from engine.reports.filters import ReportFilter, customer_ids
+from engine.reports.scores_sql import materialized
 
 BEHIND_LIMIT = 20
 MAX_PERIOD_DAYS = 3660
@@ -139,10 +140,12 @@ def _rows(columns: tuple[tuple[str, object], ...], rows: list[tuple]):
     return (selects[0] if len(selects) == 1 else union_all(*selects)).subquery()
 
 
-def customer_cells(session: Session, viewer, filters: ReportFilter, period: Period):
+def customer_cells(session: Session, viewer, filters: ReportFilter, period: Period,
+                   cte: bool = False):
     """A subquery of (customer_id, segment, channel, required, done, met) for every customer
     in view that spent time in a segment with requirements during ``period``; ``None`` when
-    nothing was required."""
+    nothing was required. ``cte``: a materialized CTE instead, for a statement that reads it
+    more than once."""
     needs = requirements(session, filters.ruleset)
     intervals = run_intervals(session, filters.ruleset, period)
     if not needs or not intervals:
@@ -177,14 +180,14 @@ def customer_cells(session: Session, viewer, filters: ReportFilter, period: Peri
             .group_by(stay.c.customer_id, stay.c.segment, Visit.channel)
             .subquery())
     done_count = func.coalesce(done.c.done, 0)
-    return (select(need.c.customer_id, need.c.segment, need.c.channel,
-                   need.c.required, done_count.label("done"),
-                   case((done_count < need.c.required, done_count),
-                        else_=need.c.required).label("met"))
-            .outerjoin(done, and_(done.c.customer_id == need.c.customer_id,
-                                  done.c.segment == need.c.segment,
-                                  done.c.channel == need.c.channel))
-            .subquery("cells"))
+    query = (select(need.c.customer_id, need.c.segment, need.c.channel,
+                    need.c.required, done_count.label("done"),
+                    case((done_count < need.c.required, done_count),
+                         else_=need.c.required).label("met"))
+             .outerjoin(done, and_(done.c.customer_id == need.c.customer_id,
+                                   done.c.segment == need.c.segment,
+                                   done.c.channel == need.c.channel)))
+    return materialized(query, "cells") if cte else query.subquery("cells")
 
 
 def customer_rates(session: Session, viewer, filters: ReportFilter, period: Period):
@@ -208,6 +211,21 @@ def _tasks_done(session: Session, viewer, filters: ReportFilter, period: Period)
 
 
 DIMENSIONS = ("segment", "team", "owner")
+# One statement answers the whole report: the per-customer cells are computed once (a
+# materialized CTE) and every figure is a branch of a UNION ALL over them, told apart by
+# ``part``. Columns of every branch: part, key, name, channel, owner, team, customers,
+# required, done, met (NULL where a branch has nothing to say).
+_TEXT = ("key", "name", "channel", "owner", "team")
+_NUMBERS = ("customers", "required", "done", "met")
+
+
+def _branch(part: str, source, group: tuple = (), **values):
+    """One branch of the report's UNION ALL: ``values`` by column name, NULL elsewhere."""
+    columns = [literal(part, String()).label("part")]
+    columns += [(values[c] if c in values else cast(null(), String())).label(c) for c in _TEXT]
+    columns += [(cast(values[c], Integer) if c in values else cast(null(), Integer())).label(c)
+                for c in _NUMBERS]
+    return select(*columns).select_from(source).group_by(*group)
 
 
 def compliance(session: Session, viewer, filters: ReportFilter, period: Period,
@@ -217,61 +235,114 @@ def compliance(session: Session, viewer, filters: ReportFilter, period: Period,
     chans = channels(session, filters.ruleset)
     result = {"period": period, "channels": chans,
               "groups": {d: [] for d in DIMENSIONS}, "total": _empty(chans), "behind": []}
-    cells = customer_cells(session, viewer, filters, period)
+    cells = customer_cells(session, viewer, filters, period, cte=True)
     if cells is None:
         return result
+    owner = User.__table__.alias("owner")
+    keyed = materialized(
+        select(cells, owner.c.team, owner.c.username, owner.c.name.label("owner_name"),
+               Customer.code, Customer.name.label("customer_name"))
+        .join(Customer, Customer.id == cells.c.customer_id)
+        .outerjoin(owner, owner.c.id == Customer.owner_id), "keyed")
     tasks = _tasks_done(session, viewer, filters, period)
-    owner_key = {"segment": (cells.c.segment,),
-                 "team": (User.team,),
-                 "owner": (User.username, User.name)}
+    tasks_keyed = (select(tasks, owner.c.team, owner.c.username, owner.c.name.label("owner_name"))
+                   .join(Customer, Customer.id == tasks.c.customer_id)
+                   .outerjoin(owner, owner.c.id == Customer.owner_id).subquery("tasks_keyed"))
+    customers = func.count(func.distinct(keyed.c.customer_id))
+    sums = {"required": func.sum(keyed.c.required), "done": func.sum(keyed.c.done),
+            "met": func.sum(keyed.c.met)}
+    branches = []
     for dimension in dimensions:
-        keys = owner_key[dimension]
-        query = (select(*keys, cells.c.channel,
-                        func.count(func.distinct(cells.c.customer_id)).label("customers"),
-                        func.sum(cells.c.required), func.sum(cells.c.done),
-                        func.sum(cells.c.met))
-                 .select_from(cells).join(Customer, Customer.id == cells.c.customer_id)
-                 .outerjoin(User, User.id == Customer.owner_id)
-                 .group_by(*keys, cells.c.channel))
-        groups: dict[tuple, dict] = {}
-        for row in session.execute(query):
-            key = tuple(row[:len(keys)])
-            channel, customers, required, done, met = row[len(keys):]
-            group = groups.setdefault(key, _empty(chans))
-            group["channels"][channel] = {"required": int(required or 0),
-                                          "done": int(done or 0), "met": int(met or 0)}
-        customers_q = (select(*keys, func.count(func.distinct(cells.c.customer_id)))
-                       .select_from(cells).join(Customer, Customer.id == cells.c.customer_id)
-                       .outerjoin(User, User.id == Customer.owner_id).group_by(*keys))
-        for row in session.execute(customers_q):
-            groups[tuple(row[:len(keys)])]["customers"] = int(row[-1])
-        task_keys = {"segment": (tasks.c.segment,), "team": (User.team,),
-                     "owner": (User.username, User.name)}[dimension]
-        task_q = (select(*task_keys, func.sum(tasks.c.tasks_done)).select_from(tasks)
-                  .join(Customer, Customer.id == tasks.c.customer_id)
-                  .outerjoin(User, User.id == Customer.owner_id).group_by(*task_keys))
-        for row in session.execute(task_q):
-            key = tuple(row[:len(task_keys)])
-            if key in groups:
-                groups[key]["tasks_done"] = int(row[-1] or 0)
-        rows = []
-        for key, group in groups.items():
-            _finish(group)
-            rows.append({"key": key[0], "name": key[1] if len(key) > 1 else None, **group})
-        rows.sort(key=lambda r: (r["key"] is None, str(r["key"] or "")))
-        result["groups"][dimension] = rows
+        keys = _keys(keyed, dimension)
+        task_keys = _keys(tasks_keyed, dimension)
+        branches += [
+            _branch(f"cells {dimension}", keyed, (*keys.values(), keyed.c.channel),
+                    channel=keyed.c.channel, customers=customers, **keys, **sums),
+            _branch(f"customers {dimension}", keyed, tuple(keys.values()),
+                    customers=customers, **keys),
+            _branch(f"tasks {dimension}", tasks_keyed, tuple(task_keys.values()),
+                    done=func.sum(tasks_keyed.c.tasks_done), **task_keys)]
+    per_customer = (select(keyed.c.customer_id, keyed.c.code, keyed.c.customer_name,
+                           keyed.c.username, keyed.c.owner_name, keyed.c.team,
+                           func.sum(keyed.c.required).label("required"),
+                           func.sum(keyed.c.done).label("done"),
+                           func.sum(keyed.c.met).label("met"))
+                    .group_by(keyed.c.customer_id, keyed.c.code, keyed.c.customer_name,
+                              keyed.c.username, keyed.c.owner_name, keyed.c.team).subquery())
+    gap = per_customer.c.required - per_customer.c.met
+    furthest = (select(per_customer).where(gap > 0).order_by(gap.desc(), per_customer.c.code)
+                .limit(BEHIND_LIMIT).subquery("furthest"))
+    branches += [
+        _branch("total", keyed, (keyed.c.channel,), channel=keyed.c.channel, **sums),
+        _branch("total customers", keyed, customers=customers),
+        _branch("total tasks", tasks, done=func.coalesce(func.sum(tasks.c.tasks_done), 0))
+        .where(tasks.c.customer_id.in_(select(keyed.c.customer_id))),
+        _branch("behind", furthest, key=furthest.c.code, name=furthest.c.customer_name,
+                channel=furthest.c.username, owner=furthest.c.owner_name, team=furthest.c.team,
+                required=furthest.c.required, done=furthest.c.done, met=furthest.c.met)]
+    rows = session.execute(union_all(*branches)).mappings().all()
+    for dimension in dimensions:
+        result["groups"][dimension] = _groups(rows, dimension, chans)
     total = result["total"]
-    for channel, required, done, met in session.execute(
-            select(cells.c.channel, func.sum(cells.c.required), func.sum(cells.c.done),
-                   func.sum(cells.c.met)).group_by(cells.c.channel)):
-        total["channels"][channel] = {"required": int(required or 0), "done": int(done or 0),
-                                      "met": int(met or 0)}
-    total["tasks_done"] = int(session.scalar(select(func.coalesce(func.sum(
-        tasks.c.tasks_done), 0)).where(tasks.c.customer_id.in_(select(cells.c.customer_id)))))
-    total["customers"] = session.scalar(select(func.count(func.distinct(cells.c.customer_id))))
+    for row in rows:
+        if row["part"] == "total":
+            total["channels"][row["channel"]] = _figures(row)
+        elif row["part"] == "total customers":
+            total["customers"] = int(row["customers"] or 0)
+        elif row["part"] == "total tasks":
+            total["tasks_done"] = int(row["done"] or 0)
     _finish(total)
-    result["behind"] = behind(session, cells)
+    result["behind"] = _behind(rows)
     return result
+
+
+def _keys(source, dimension: str) -> dict:
+    """The columns a dimension groups by, named as the report's ``key`` and ``name``."""
+    if dimension == "segment":
+        return {"key": source.c.segment}
+    if dimension == "team":
+        return {"key": source.c.team}
+    return {"key": source.c.username, "name": source.c.owner_name}
+
+
+def _figures(row) -> dict:
+    return {"required": int(row["required"] or 0), "done": int(row["done"] or 0),
+            "met": int(row["met"] or 0)}
+
+
+def _groups(rows, dimension: str, chans: list[str]) -> list[dict]:
+    """The report's rows of ``dimension`` out of the statement's rows."""
+    groups: dict[tuple, dict] = {}
+    for row in rows:
+        if row["part"] == f"cells {dimension}":
+            key = (row["key"], row["name"])
+            group = groups.setdefault(key, _empty(chans))
+            group["channels"][row["channel"]] = _figures(row)
+    for row in rows:
+        key = (row["key"], row["name"])
+        if row["part"] == f"customers {dimension}" and key in groups:
+            groups[key]["customers"] = int(row["customers"])
+        elif row["part"] == f"tasks {dimension}" and key in groups:
+            groups[key]["tasks_done"] = int(row["done"] or 0)
+    found = []
+    for (key, name), group in groups.items():
+        _finish(group)
+        found.append({"key": key, "name": name, **group})
+    found.sort(key=lambda r: (r["key"] is None, str(r["key"] or "")))
+    return found
+
+
+def _behind(rows) -> list[dict]:
+    found = []
+    for row in rows:
+        if row["part"] != "behind":
+            continue
+        required, done, met = int(row["required"]), int(row["done"]), int(row["met"])
+        found.append({"code": row["key"], "name": row["name"], "username": row["channel"],
+                      "owner_name": row["owner"], "team": row["team"], "required": required,
+                      "done": done, "met": met, "gap": required - met,
+                      "rate": met / required if required else None})
+    return sorted(found, key=lambda r: (-r["gap"], r["code"]))
 
 
 def _empty(chans: list[str]) -> dict:
@@ -285,28 +356,6 @@ def _finish(group: dict) -> None:
     group["required"], group["met"] = required, met
     group["done"] = sum(f["done"] for f in group["channels"].values())
     group["rate"] = met / required if required else None
-
-
-def behind(session: Session, cells, limit: int = BEHIND_LIMIT) -> list[dict]:
-    """The customers with the most required contacts not done."""
-    per_customer = (select(cells.c.customer_id, func.sum(cells.c.required).label("required"),
-                           func.sum(cells.c.done).label("done"),
-                           func.sum(cells.c.met).label("met"))
-                    .group_by(cells.c.customer_id).subquery())
-    gap = per_customer.c.required - per_customer.c.met
-    query = (select(Customer.code, Customer.name, User.username, User.name.label("owner_name"),
-                    User.team, per_customer.c.required, per_customer.c.done,
-                    per_customer.c.met, gap.label("gap"))
-             .join(Customer, Customer.id == per_customer.c.customer_id)
-             .outerjoin(User, User.id == Customer.owner_id)
-             .where(gap > 0)
-             .order_by(gap.desc(), Customer.code).limit(limit))
-    rows = []
-    for row in session.execute(query).mappings():
-        row = dict(row)
-        row["rate"] = row["met"] / row["required"] if row["required"] else None
-        rows.append(row)
-    return rows
 
 
 BANDS = ("low", "mid", "high", "none")     # < 50 %, 50–80 %, ≥ 80 %, nothing required

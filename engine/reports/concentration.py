@@ -16,6 +16,7 @@ from engine.evaluation.windows import months_before
 from engine.expr.sql_constructs import days_between
 from engine.models import CustomerScore, DefinitionVersion, EvaluationRun, Order, Payment, Visit
 from engine.reports.filters import ReportFilter, customer_ids
+from engine.reports.scores_sql import materialized
 
 CURVE_POINTS = 100
 NUMERIC_AGGREGATES = ("sum", "count", "count_distinct", "avg")
@@ -52,30 +53,35 @@ def value_metrics(spec) -> list[str]:
 def pareto(session: Session, viewer, filters: ReportFilter, metric: str) -> dict:
     """Up to ``CURVE_POINTS`` points (share of customers, share of value), the customers and
     total value, and how many customers make 80 % of the value."""
-    value = CustomerScore.metrics[(metric, "value")].as_float()
+    # The metric read out of each row's JSON once (a materialized CTE), then ranked.
+    values = materialized(
+        select(CustomerScore.customer_id,
+               CustomerScore.metrics[(metric, "value")].as_float().label("value"))
+        .where(CustomerScore.run_id == filters.run,
+               CustomerScore.customer_id.in_(customer_ids(viewer, filters))), "metric_values")
+    value = values.c.value
     positive = case((value > 0, value), else_=0.0)
-    ranked = (select(CustomerScore.customer_id, positive.label("v"),
-                     func.row_number().over(order_by=(value.desc(), CustomerScore.customer_id))
-                     .label("rn"),
+    order = (value.desc(), values.c.customer_id)
+    ranked = (select(values.c.customer_id, positive.label("v"),
+                     func.row_number().over(order_by=order).label("rn"),
                      func.count().over().label("n"),
                      func.sum(positive).over().label("total"),
-                     func.sum(positive).over(order_by=(value.desc(), CustomerScore.customer_id),
-                                             rows=(None, 0)).label("cum"))
-              .where(CustomerScore.run_id == filters.run, value.is_not(None),
-                     CustomerScore.customer_id.in_(customer_ids(viewer, filters)))
+                     func.sum(positive).over(order_by=order, rows=(None, 0)).label("cum"))
+              .where(value.is_not(None))
               .subquery())
     bucket = (ranked.c.rn * CURVE_POINTS + ranked.c.n - 1) // ranked.c.n   # ceil, integers
+    # The first rank holding 80 % of the value, per bucket, in the same pass as the curve.
+    at80 = case((and_(ranked.c.cum * 5 >= ranked.c.total * 4, ranked.c.total > 0), ranked.c.rn))
     rows = session.execute(
         select(bucket.label("b"), func.max(ranked.c.rn), func.max(ranked.c.n),
-               func.max(ranked.c.cum), func.max(ranked.c.total))
+               func.max(ranked.c.cum), func.max(ranked.c.total), func.min(at80))
         .group_by(bucket).order_by(bucket)).all()
     if not rows:
         return {"metric": metric, "customers": 0, "total": 0.0, "points": [], "top80": None}
     n, total = int(rows[0][2]), float(rows[0][4] or 0)
     points = [(0.0, 0.0)] + [(int(rn) / n, (float(cum) / total) if total else 0.0)
-                             for _, rn, _, cum, _ in rows]
-    top80 = session.scalar(select(func.min(ranked.c.rn))
-                           .where(ranked.c.cum * 5 >= ranked.c.total * 4, ranked.c.total > 0))
+                             for _, rn, _, cum, _, _ in rows]
+    top80 = min((row[5] for row in rows if row[5] is not None), default=None)
     return {"metric": metric, "customers": n, "total": total, "points": points,
             "top80": int(top80) if top80 is not None else None}
 

@@ -7,12 +7,13 @@ Segments are effective segments; a customer in view at ``run_b`` that has no sco
 """
 from __future__ import annotations
 
-from sqlalchemy import and_, func, literal, select
+from sqlalchemy import String, and_, cast, func, literal, null, select, union_all
 from sqlalchemy.orm import Session, aliased
 
 from engine.models import Customer, CustomerScore, User
 from engine.reports import compliance as sop
 from engine.reports.filters import ReportFilter, customer_ids
+from engine.reports.scores_sql import materialized
 
 DIMENSIONS = ("total", "band", "team", "owner")
 
@@ -36,22 +37,23 @@ def conversion(session: Session, viewer, filters: ReportFilter,
             .outerjoin(User, User.id == Customer.owner_id))
     if rates is not None:
         base = base.outerjoin(rates, rates.c.customer_id == before.customer_id)
-    base = base.where(before.run_id == filters.run_b, before.effective_segment.is_not(None),
-                      before.customer_id.in_(customer_ids(viewer, filters))).subquery()
-    keys = {"total": (literal("all").label("k"),), "band": (base.c.band,),
-            "team": (base.c.team,), "owner": (base.c.username, base.c.owner_name)}
-    for dimension in DIMENSIONS:
-        cols = keys[dimension]
-        query = (select(*cols, base.c.from_segment, base.c.to_segment,
-                        func.count().label("customers"))
-                 .group_by(*cols, base.c.from_segment, base.c.to_segment))
-        for row in session.execute(query):
-            values = tuple(row)
-            key = values[0]
-            name = values[1] if len(cols) > 1 else None
-            result["rows"][dimension].append(
-                {"key": key, "name": name, "from": values[-3], "to": values[-2],
-                 "customers": int(values[-1])})
+    base = materialized(
+        base.where(before.run_id == filters.run_b, before.effective_segment.is_not(None),
+                   before.customer_id.in_(customer_ids(viewer, filters))), "base")
+    groups = {"total": (), "band": (base.c.band,), "team": (base.c.team,),
+              "owner": (base.c.username, base.c.owner_name)}
+    # One statement, the customers read once: a branch per dimension.
+    branches = [select(literal(dimension, String()).label("dimension"),
+                       cast(columns[0] if columns else literal("all"), String()).label("k"),
+                       cast(columns[1] if len(columns) > 1 else null(), String()).label("name"),
+                       base.c.from_segment, base.c.to_segment,
+                       func.count().label("customers"))
+                .group_by(*columns, base.c.from_segment, base.c.to_segment)
+                for dimension, columns in groups.items()]
+    for row in session.execute(union_all(*branches)):
+        result["rows"][row.dimension].append(
+            {"key": row.k, "name": row.name, "from": row.from_segment, "to": row.to_segment,
+             "customers": int(row.customers)})
     return result
 
 

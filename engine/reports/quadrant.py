@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Connection, and_, func, select
+from sqlalchemy import Connection, and_, case, func, literal, select, true
 
 from engine.definitions.published import build_spec
 from engine.definitions.ruleset_specs import Quadrant
 from engine.models import Customer, CustomerScore, DefinitionVersion, EvaluationRun
 from engine.reports.filters import ReportFilter, customer_condition
-from engine.reports.scores_sql import axis_score, floor_int
+from engine.reports.scores_sql import axis_score, floor_int, materialized
 from engine.access import Viewer
 
 DENSITY_THRESHOLD = 20_000
@@ -87,27 +87,39 @@ def points(connection: Connection, viewer: Viewer, filters: ReportFilter,
 
 def density(connection: Connection, viewer: Viewer, filters: ReportFilter,
             axes: QuadrantAxes, bins: int = BINS) -> dict:
-    """A ``bins`` × ``bins`` grid over the score ranges, counted in SQL: edges of each axis and
-    the non-empty cells as (ix, iy, count). A cell holds lo ≤ score < hi (the last: ≤ hi)."""
+    """A ``bins`` × ``bins`` grid over the score ranges, counted in SQL: edges of each axis,
+    the non-empty cells as (ix, iy, count) and the customers counted. A cell holds lo ≤ score
+    < hi (the last: ≤ hi).
+
+    One statement: the scores read out of the JSON once (a materialized CTE), their ranges,
+    and the cells binned over them."""
     score, x, y, condition = _scores(connection, viewer, filters, axes)
     source = score.join(Customer, Customer.id == score.c.customer_id)
-    low_x, high_x, low_y, high_y = connection.execute(
-        select(func.min(x), func.max(x), func.min(y), func.max(y))
-        .select_from(source).where(condition)).one()
-    if low_x is None:
-        return {"x_edges": [], "y_edges": [], "cells": []}
+    pts = materialized(select(x.label("x"), y.label("y")).select_from(source).where(condition),
+                       "quadrant_points")
+    bounds = (select(func.min(pts.c.x).label("low_x"), func.max(pts.c.x).label("high_x"),
+                     func.min(pts.c.y).label("low_y"), func.max(pts.c.y).label("high_y"),
+                     func.count().label("n"))
+              .subquery("bounds"))
+    dialect = connection.dialect.name
+    smallest = func.min if dialect == "sqlite" else func.least
+
+    def index(value, low, high):
+        width = case((high - low == 0, literal(1.0)), else_=high - low)
+        return smallest(floor_int(dialect, (value - low) * bins / width), bins - 1)
+
+    ix = index(pts.c.x, bounds.c.low_x, bounds.c.high_x).label("ix")
+    iy = index(pts.c.y, bounds.c.low_y, bounds.c.high_y).label("iy")
+    rows = connection.execute(
+        select(ix, iy, func.count().label("n"), func.min(bounds.c.low_x),
+               func.min(bounds.c.high_x), func.min(bounds.c.low_y), func.min(bounds.c.high_y),
+               func.min(bounds.c.n))
+        .select_from(pts.join(bounds, true())).group_by(ix, iy).order_by(ix, iy)).all()
+    if not rows:
+        return {"x_edges": [], "y_edges": [], "cells": [], "count": 0}
+    low_x, high_x, low_y, high_y, count = rows[0][3:]
     width_x = (high_x - low_x) or 1.0
     width_y = (high_y - low_y) or 1.0
-    dialect = connection.dialect.name
-    ix = func.min(floor_int(dialect, (x - low_x) * bins / width_x), bins - 1) \
-        if dialect == "sqlite" else func.least(floor_int(dialect, (x - low_x) * bins / width_x),
-                                               bins - 1)
-    iy = func.min(floor_int(dialect, (y - low_y) * bins / width_y), bins - 1) \
-        if dialect == "sqlite" else func.least(floor_int(dialect, (y - low_y) * bins / width_y),
-                                               bins - 1)
-    ix, iy = ix.label("ix"), iy.label("iy")
-    rows = connection.execute(select(ix, iy, func.count().label("n")).select_from(source)
-                              .where(condition).group_by(ix, iy).order_by(ix, iy)).all()
     return {"x_edges": [low_x + width_x * i / bins for i in range(bins + 1)],
             "y_edges": [low_y + width_y * i / bins for i in range(bins + 1)],
-            "cells": [(int(a), int(b), int(n)) for a, b, n in rows]}
+            "cells": [(int(a), int(b), int(n)) for a, b, n, *_ in rows], "count": int(count)}

@@ -1,5 +1,5 @@
 """Reading a stored run's scores in SQL: an axis score out of ``customer_scores.axes`` (a JSON
-object axis id → number) as a float, on SQLite and PostgreSQL."""
+object axis id → number) as a float, on SQLite and PostgreSQL; and a CTE computed once."""
 from __future__ import annotations
 
 from sqlalchemy import Float, Integer, cast, func, literal, type_coerce
@@ -18,3 +18,9 @@ def floor_int(dialect: str, expression):
     if dialect == "postgresql":
         return cast(func.floor(expression), Integer)
     return cast(expression, Integer)
+
+
+def materialized(query, name: str):
+    """``query`` as a CTE computed once per statement however often it is read (PostgreSQL
+    ≥ 12 and SQLite ≥ 3.35 both read ``AS MATERIALIZED``)."""
+    return query.cte(name).prefix_with("MATERIALIZED")

@@ -43,14 +43,17 @@ def quadrant():
             axes = engine_quadrant.run_axes(connection, filters.run)
             context["axes"] = axes
             if axes is not None:
-                total = engine_quadrant.point_count(connection, state.viewer, filters, axes)
-                context["total"] = total
-                if view == "density" or total > engine_quadrant.DENSITY_THRESHOLD:
+                # The points up to one past the threshold: when they fit, they are the count
+                # too; beyond it (or when asked) the grid, which counts them as it bins.
+                threshold = engine_quadrant.DENSITY_THRESHOLD
+                found = [] if view == "density" else engine_quadrant.points(
+                    connection, state.viewer, filters, axes, limit=threshold + 1)
+                if view == "density" or len(found) > threshold:
                     context["grid"] = engine_quadrant.density(connection, state.viewer,
                                                               filters, axes)
+                    context["total"] = context["grid"]["count"]
                 else:
-                    context["points"] = engine_quadrant.points(connection, state.viewer,
-                                                               filters, axes)
+                    context["points"], context["total"] = found, len(found)
     filters = state.filters
     axes = context["axes"]
     if fmt and state.ok and axes is not None:
