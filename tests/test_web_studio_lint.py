@@ -16,6 +16,7 @@ from web_world import PASSWORD, RULESET, _world_snapshot, world  # noqa: F401  (
 
 EDIT = f"/studio/ruleset/{RULESET}/edit"
 FORM_EDIT = "/studio/form/hospital/edit"
+LINT_DATA = f"/studio/ruleset/{RULESET}/lint/"
 HOSTILE = "<script>alert(1)</script>"
 
 
@@ -53,9 +54,17 @@ def test_the_editor_shows_each_warning_at_its_line(app, world, engine):
             f"line {line}</a>") in section
     assert "Metric &#39;revenue_prev&#39; is computed but never scored" in section
     assert f'<li id="line-{line}" class="has-warning">{line}</li>' in page
+    # Warnings from the data come after the page, from the fragment it asks for.
+    assert "data-code=\"map_missing_data\"" not in page
+    assert f'hx-get="{LINT_DATA}1" hx-trigger="load"' in section
+    fragment = text(client.get(f"{LINT_DATA}1"))
     # The world's profiles hold numbers where the map expects option values.
     assert re.search(r"data-code=\"map_missing_data\".*The data holds values of "
-                     r"&#39;academic_influence&#39;", section, re.S)
+                     r"&#39;academic_influence&#39;", fragment, re.S)
+    data_line = _line_of(_source(engine, "ruleset", RULESET), "- metric: influence")
+    assert (f'<li id="line-{data_line + 2}" class="has-warning" hx-swap-oob="true">'
+            in fragment)
+    assert client.get(f"{LINT_DATA}99").status_code == 404
 
 
 def test_warnings_read_in_chinese_for_a_chinese_admin(app, world, engine):
@@ -93,7 +102,7 @@ def test_a_save_with_warnings_comes_back_to_the_editor(app, world, engine):
     assert "Draft saved as version 2" in page
     section = _warnings_section(page)
     assert 'data-code="axis_dominant_item"' in section
-    assert "warnings about version 2" in section
+    assert "Warnings about version 2" in section
 
 
 def test_hostile_text_in_warnings_is_shown_as_text(app, world, engine):
@@ -103,9 +112,9 @@ def test_hostile_text_in_warnings_is_shown_as_text(app, world, engine):
         customer.profile = {**customer.profile, "development_plan": HOSTILE}
     client = app.test_client()
     assert sign_in(client, "admin", PASSWORD).status_code == 302
-    page = text(client.get(EDIT))
-    assert HOSTILE not in page
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in _warnings_section(page)
+    fragment = text(client.get(f"{LINT_DATA}1"))
+    assert HOSTILE not in fragment
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in fragment
     # A hostile option value in a form's visible_if, saved as a draft.
     source = _source(engine, "form", "hospital")
     condition = "visible_if: development_plan == 'expanding'"

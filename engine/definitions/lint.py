@@ -23,7 +23,7 @@ from engine.definitions.schema_check import schema_problems
 from engine.expr import names_in, parse
 from engine.errors import ExpressionError
 
-__all__ = ["MESSAGES", "LintWarning", "lint_documents"]
+__all__ = ["MESSAGES", "LintWarning", "lint_data", "lint_documents", "reads_data"]
 
 DOMINANT_SHARE = 0.8
 WHOLE_AGGREGATES = ("count", "count_distinct")
@@ -34,22 +34,43 @@ def lint_documents(docs: Iterable[Document], session=None,
     """Every warning about ``docs`` (references resolved against ``docs`` and ``context``,
     e.g. the published forms); with a ``session``, also the values the data holds that a
     map does not list. Sorted by file and line."""
+    docs, catalog = _checked(docs, context)
+    warnings: list[LintWarning] = []
+    for doc in docs:
+        if doc.kind == "ruleset":
+            warnings += lint_ruleset(doc, catalog)
+        elif doc.kind == "form":
+            warnings += lint_visible_if(doc)
+    if session is not None:
+        warnings += lint_data(docs, session, context)
+    return sort_warnings(warnings)
+
+
+def lint_data(docs: Iterable[Document], session, context: Iterable[Document] = ()):
+    """Only the warnings that come from the data (one ``GROUP BY`` per map score): the slow
+    part of :func:`lint_documents`, for a caller that shows it later."""
+    from engine.definitions.lint_data import probe_maps   # SQL and evaluation: only here
+
+    docs, catalog = _checked(docs, context)
+    return sort_warnings(w for doc in docs if doc.kind == "ruleset"
+                         for w in probe_maps(session, doc, catalog))
+
+
+def reads_data(doc: Document) -> bool:
+    """Whether :func:`lint_data` has anything to look up for ``doc``: a ruleset map score."""
+    axes = doc.content.get("axes") if doc.kind == "ruleset" and isinstance(doc.content, dict) \
+        else None
+    return isinstance(axes, dict) and any(
+        isinstance(item, dict) and isinstance(item.get("score"), dict) and "map" in item["score"]
+        for axis in axes.values() if isinstance(axis, dict) for item in axis.get("items", []))
+
+
+def _checked(docs, context) -> tuple[list[Document], Catalog]:
+    """The documents that pass their schema, and the catalog their references resolve in."""
     docs = list(docs)
     ours = {d.key for d in docs}
     catalog = Catalog.of([*docs, *(d for d in context if d.key not in ours)])
-    warnings: list[LintWarning] = []
-    for doc in docs:
-        if not isinstance(doc.content, dict) or schema_problems(doc):
-            continue
-        if doc.kind == "ruleset":
-            warnings += lint_ruleset(doc, catalog)
-            if session is not None:
-                from engine.definitions.lint_data import probe_maps
-
-                warnings += probe_maps(session, doc, catalog)
-        elif doc.kind == "form":
-            warnings += lint_visible_if(doc)
-    return sort_warnings(warnings)
+    return [d for d in docs if isinstance(d.content, dict) and not schema_problems(d)], catalog
 
 
 def lint_ruleset(doc: Document, catalog: Catalog) -> list[LintWarning]:

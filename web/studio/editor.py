@@ -6,14 +6,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import flash, redirect, render_template, request, url_for
+from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
 from engine.db import transaction
 from engine.definitions import drafts, store
-from engine.definitions.lint import MESSAGES, LintWarning, lint_documents
+from engine.definitions.lint import (MESSAGES, LintWarning, lint_data, lint_documents,
+                                     reads_data)
 from engine.definitions.source import MAX_FILE_BYTES
 from engine.errors import InvalidInput
 from web.database import get_engine
@@ -45,19 +46,23 @@ def _shown(warning: LintWarning) -> ShownWarning:
     return ShownWarning(warning.line, warning.location(), warning.path, warning.code, message)
 
 
-def lint_version(session, definition, version) -> list[ShownWarning]:
+def lint_version(session, definition, version, with_data: bool = False) -> list[ShownWarning]:
     """The warnings about ``version`` of ``definition``, with the published definitions
-    (forms in scope) as context and a look at the data (values a map misses)."""
+    (forms in scope) as context; ``with_data``: only those from a look at the data (values
+    a map misses), which takes seconds on a large database and is loaded after the page."""
     doc = store.version_document(definition, version)
     context = store.published_documents(session)
-    return [_shown(w) for w in lint_documents([doc], session=session, context=context)]
+    found = (lint_data([doc], session, context) if with_data
+             else lint_documents([doc], context=context))
+    return [_shown(w) for w in found]
 
 
-def _page(definition, text, file_format, latest, published, problems, warnings, here):
+def _page(definition, text, file_format, latest, published, problems, warnings, here,
+          data_url=None):
     return render_template("studio/edit.html", definition=definition, text=text,
                            file_format=file_format, latest=latest, published=published,
-                           problems=problems, warnings=warnings, kind_labels=KIND_LABELS,
-                           max_bytes=MAX_FILE_BYTES, here=here)
+                           problems=problems, warnings=warnings, data_url=data_url,
+                           kind_labels=KIND_LABELS, max_bytes=MAX_FILE_BYTES, here=here)
 
 
 @bp.get("/<kind>/<def_id>/edit")
@@ -68,7 +73,24 @@ def edit(kind: str, def_id: str):
         published = store.published_version(session, definition)
         warnings = lint_version(session, definition, latest)
         here = drafts.file_name(kind, def_id, file_format)
-        return _page(definition, text, file_format, latest, published, [], warnings, here)
+        data_url = (url_for("studio.data_warnings", kind=kind, def_id=def_id, number=latest.number)
+                    if reads_data(store.version_document(definition, latest)) else None)
+        return _page(definition, text, file_format, latest, published, [], warnings, here,
+                     data_url)
+
+
+@bp.get("/<kind>/<def_id>/lint/<int:number>")
+def data_warnings(kind: str, def_id: str, number: int):
+    """The warnings of version ``number`` that come from the data, as a fragment of the
+    editor (loaded after it: one GROUP BY per map score over the customers in scope)."""
+    with Session(get_engine()) as session:
+        definition, versions = _load(session, kind, def_id)
+        version = next((v for v in versions if v.number == number), None)
+        if version is None:
+            abort(404)
+        warnings = lint_version(session, definition, version, with_data=True)
+        return render_template("studio/edit_lint_data.html", warnings=warnings,
+                               version=version)
 
 
 @bp.post("/<kind>/<def_id>/edit")
@@ -100,9 +122,8 @@ def save(kind: str, def_id: str):
 
 
 def _has_warnings(kind: str, def_id: str) -> bool:
+    """Whether the latest version has warnings from its text (those from the data show
+    when the editor opens)."""
     with Session(get_engine()) as session:
         definition, _versions = _load(session, kind, def_id)
-        latest = store.latest_version(session, definition)
-        doc = store.version_document(definition, latest)
-        return bool(lint_documents([doc], session=session,
-                                   context=store.published_documents(session)))
+        return bool(lint_version(session, definition, store.latest_version(session, definition)))
