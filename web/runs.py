@@ -18,6 +18,7 @@ from engine.definitions.published import published_specs
 from engine.jobs import queue
 from web.accounts import role_required
 from web.database import get_engine
+from web.i18n import current_locale
 
 bp = Blueprint("runs", __name__)
 
@@ -38,8 +39,12 @@ def _rulesets(session: Session) -> dict[str, object]:
 
 
 def _run_form(rulesets: dict) -> RunForm:
+    """The "run an evaluation" form, its rulesets by title in the reader's language."""
     form = RunForm()
-    form.ruleset.choices = [SelectChoice(ruleset_id) for ruleset_id in rulesets]
+    locale = current_locale()
+    form.ruleset.choices = [
+        SelectChoice(ruleset_id, spec.title.get(locale) if spec.title else ruleset_id)
+        for ruleset_id, spec in rulesets.items()]
     return form
 
 
@@ -67,7 +72,8 @@ def show(run_id: int):
         matrix = run_report.migration_matrix(session.connection(), viewer, run_id)
         spec = _rulesets(session).get(run["ruleset_id"])
     segments = {s.id: s for s in spec.segments} if spec else {}
-    return render_template("runs/show.html", run=run, matrix=matrix, segments=segments)
+    return render_template("runs/show.html", run=run, matrix=matrix, segments=segments,
+                           spec=spec)
 
 
 @bp.post("/runs/evaluate")
