@@ -277,3 +277,17 @@ def test_a_draft_saved_meanwhile_is_not_overwritten(app, engine, world):
     assert response.status_code == 409
     assert "open the editor again" in text(response)
     assert _bands_of(_versions(engine)[2].source, key)[0]["points"] == 3
+
+
+def test_the_yaml_editor_shows_the_saved_text_with_its_comments(app, engine, world):
+    client = _client(app)
+    page = text(client.get(DESIGN))
+    key = _band_key(page)
+    data = _form(page) | {f"{key}|points": "1", "action": "save"}
+    assert post_form(client, DESIGN, data, page=DESIGN).status_code == 303
+    yaml_page = html.unescape(text(client.get(f"/studio/ruleset/{RULESET}/edit")))
+    saved = _versions(engine)[2].source
+    assert saved in yaml_page
+    commented = [line for line in data["source"].splitlines() if "#" in line]
+    assert commented, "the world's ruleset has comments"
+    assert commented == [line for line in saved.splitlines() if "#" in line]
