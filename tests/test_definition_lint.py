@@ -177,6 +177,17 @@ def test_conditions_too_large_to_analyse_are_passed_over():
                for _code, _line, path in codes)
 
 
+def test_a_name_compared_with_a_number_and_with_text_is_passed_over():
+    form = _doc("visible_if_never.yaml")
+    form.content["fields"][5]["visible_if"] = "level == 1"
+    ruleset = _doc("tiers_never.yaml")
+    ruleset.content["classification"]["tiers"][0]["when"] = "reach == 'x'"
+    found = _found(lint_documents([form, ruleset]))
+    assert ("visible_if_never_true", 33, "$.fields[5].visible_if") not in found
+    assert ("tier_never_true", 22, "$.classification.tiers[0].when") not in found
+    assert ("tier_shadowed", 25, "$.classification.tiers[3].when") in found
+
+
 def test_staircase_bands_and_touching_bounds_are_not_overlaps():
     doc = _doc("clean_ruleset.yaml")
     bands = doc.content["axes"]["reach"]["items"][2]["score"]["bands"]

@@ -45,11 +45,12 @@ def lint_tiers(doc: Document) -> list[LintWarning]:
             continue
         try:
             warning = _tier_warning(doc, path, tier, boxes, earlier, domains)
+            taken = known(possible(boxes, domains))
         except Unanalysable:
-            warning = None
+            warning, taken = None, []
         if warning:
             warnings.append(warning)
-        earlier.append((tier["id"], known(possible(boxes, domains))))
+        earlier.append((tier["id"], taken))
     return warnings
 
 
@@ -94,12 +95,20 @@ def lint_visible_if(doc: Document) -> list[LintWarning]:
         if not isinstance(text, str):
             continue
         path = ("fields", i, "visible_if")
-        boxes = _boxes(text)
-        if boxes is not None and not possible(boxes, domains):
+        if _never_true(_boxes(text), domains):
             warnings.append(make_warning(doc, path, "visible_if_never_true",
                                          field=quoted(field["key"])))
         warnings += _unknown_options(doc, path, field["key"], text, selects)
     return warnings
+
+
+def _never_true(boxes: list[Box] | None, domains) -> bool:
+    if boxes is None:
+        return False
+    try:
+        return not possible(boxes, domains)
+    except Unanalysable:
+        return False
 
 
 def _compared_literals(text: str):
