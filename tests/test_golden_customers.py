@@ -3,10 +3,11 @@ expectations a draft breaks (from a dry run); publish and rollback with a note, 
 breaks expectations only when confirmed, and the publishing history."""
 from __future__ import annotations
 
+import datetime as dt
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from engine import access
 from engine.db import transaction
@@ -110,6 +111,20 @@ def test_broken_expectations_compare_pins_with_any_classification(engine, world)
     assert broken[0].customer_id == ids["C2"] and broken[0].customer_name == "C2 人民医院"
     with transaction(engine) as session:
         assert golden.broken_expectations(session, "other_ruleset", {}) == []
+
+
+def test_a_merged_customer_is_read_under_the_customer_it_was_merged_into(engine, world):
+    _pin(engine, "C2", "dog")
+    with transaction(engine) as session:
+        ids = dict(session.execute(select(Customer.code, Customer.id)).all())
+        session.execute(update(Customer).where(Customer.code == "C2").values(
+            status="merged", merged_into_id=ids["C1"], merged_at=dt.datetime.now(dt.UTC)))
+    with transaction(engine) as session:
+        assert golden.broken_expectations(session, RULESET, {ids["C1"]: "dog"}) == []
+        broken = golden.broken_expectations(session, RULESET, {ids["C1"]: "star"})
+    assert [(b.customer_code, b.actual) for b in broken] == [("C2", "star")]
+    with pytest.raises(InvalidInput):                   # a merged customer cannot be pinned
+        _pin(engine, "C2", "star")
 
 
 def test_a_draft_breaks_the_pins_its_dry_run_classifies_otherwise(engine, world):
