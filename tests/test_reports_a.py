@@ -151,6 +151,27 @@ def test_paths_over_the_last_runs(engine, small):
     assert listed(engine, admin, path=path) == ["D2"]
 
 
+def test_matrix_read_off_the_paths_equals_the_matrix(engine, small):
+    """The page reads the matrix off the paths when run_b is one of their runs: the same rows
+    as the matrix query, for every viewer, with the not-scored customers too."""
+    a, b, c = (small.runs[k] for k in "ABC")
+    with engine.connect() as connection:
+        for who in ("admin", "m1", "m2"):
+            person = viewer(engine, who)
+            for run, run_b in ((b, a), (c, a), (c, b)):
+                filters = ReportFilter(ruleset=RULESET, run=run, run_b=run_b)
+                runs = migration.last_runs(connection, filters, 4)
+                found = migration.paths(connection, person, filters, runs)
+                step = [r["id"] for r in runs].index(run_b)
+                read_off = migration.matrix_from_paths(found, step)
+                direct = migration.matrix(connection, person, filters)
+                assert sorted(read_off, key=str) == sorted(direct, key=str), (who, run, run_b)
+    assert {(r["from"], r["to"]): r["count"] for r in migration.matrix_from_paths(
+        [{"segments": ("star", None, "dog"), "count": 2},
+         {"segments": ("dog", "star", "dog"), "count": 1}], 0)} == {
+        ("star", "dog"): 2, ("dog", "dog"): 1}
+
+
 def test_report_figures_agree_with_evaluated_runs(engine, world):  # noqa: F811
     """After a real evaluation, an admin's counts equal those the run stored (every customer)."""
     evaluate_and_follow(engine, RULESET, as_of=dt.date(2027, 1, 1))

@@ -61,6 +61,19 @@ def paths(connection: Connection, viewer: Viewer, filters: ReportFilter,
     return sorted(found, key=lambda p: (-p["count"], tuple(s or "" for s in p["segments"])))
 
 
+def matrix_from_paths(found: list[dict], step: int) -> list[dict]:
+    """``matrix`` read off ``paths``: the customers of each (segment at ``step``, segment at
+    the last run). The same rows as ``matrix`` when ``step`` is ``run_b``'s place in the
+    paths' runs and the last of them is ``run`` (both count the customers scored in ``run``,
+    with None where not scored before) — the default page's case, one pass over the scores
+    instead of two."""
+    totals: dict = {}
+    for path in found:
+        key = (path["segments"][step], path["segments"][-1])
+        totals[key] = totals.get(key, 0) + path["count"]
+    return [{"from": a, "to": b, "count": n} for (a, b), n in totals.items()]
+
+
 def links(found: list[dict]) -> list[dict]:
     """The Sankey links: for each step i → i+1, (from segment, to segment) → customers."""
     totals: dict = {}
