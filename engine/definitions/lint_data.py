@@ -104,8 +104,11 @@ def _scoped(dialect: str, applies_to, key: str):
         source = customers.outerjoin(users, users.c.id == customers.c.owner_id)
     elif key in CORE_COLUMNS:
         columns.append(customers.c[CORE_COLUMNS[key]].label(key))
-    return select(*columns).select_from(source).where(in_scope(customers, applies_to)) \
-        .subquery("scoped")
+    # PostgreSQL parses a json value again for each function applied to it: parse it once
+    # into jsonb in a materialized CTE, as evaluation does.
+    scoped = select(*columns).select_from(source).where(in_scope(customers, applies_to)) \
+        .cte("scoped")
+    return scoped.prefix_with("MATERIALIZED", dialect="postgresql")
 
 
 def _field_values(session, field: ProfileField, applies_to):
