@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Iterable, Iterator, TextIO
 
 from sqlalchemy import (Connection, Select, String, case, cast, func, literal, select,
-                        type_coerce)
+                        true, type_coerce)
 
 from engine.errors import NotFound
 from engine.spreadsheet import lf_csv_writer, sql_text_cell
@@ -108,7 +108,7 @@ def write_csv(connection: Connection, listing: TaskListing, stream: TextIO,
     straight from the driver's cursor."""
     writer = lf_csv_writer(stream)
     writer.writerow(LIST_FIELDS)
-    query = _query(listing, _csv_columns(connection, locale, default_locale))
+    query = _csv_query(connection, listing, locale, default_locale)
     sql = str(query.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True}))
     driver = connection.connection.driver_connection
     if connection.dialect.name == "postgresql":
@@ -146,12 +146,18 @@ def _copy_csv(driver, sql: str, stream: TextIO) -> int:
     return count + len(lines)
 
 
-def _csv_columns(connection: Connection, locale: str | None, default_locale: str) -> list:
-    """The cells of a row, all text; on PostgreSQL an empty one is NULL (see
-    :func:`_copy_csv`)."""
+def _csv_query(connection: Connection, listing: TaskListing, locale: str | None,
+               default_locale: str) -> Select:
+    """The listing's rows as text cells. On PostgreSQL an empty cell is NULL (see
+    :func:`_copy_csv`), and the title is picked once per task in a lateral subquery (its
+    cell names it three times, and each use would parse the JSON again)."""
     tasks = TASKS.c
     dialect = connection.dialect.name
     title = title_sql(dialect, locale, default_locale)
+    if dialect == "postgresql":
+        picked = (select(title.label("title")).correlate(TASKS, ASSIGNEES).offset(0)
+                  .lateral("task_title"))
+        title = picked.c.title
     texts = [CUSTOMERS.c.code, tasks.workflow_id, tasks.template, tasks.segment,
              tasks.previous_segment, title, tasks.kind]
     cells = [cast(tasks.id, String), *map(sql_text_cell, texts),
@@ -159,9 +165,9 @@ def _csv_columns(connection: Connection, locale: str | None, default_locale: str
              sql_text_cell(ASSIGNEES.c.username), sql_text_cell(tasks.status),
              iso_date_sql(dialect, tasks.due_date),
              func.coalesce(cast(tasks.run_id, String), "")]
-    if dialect == "postgresql":
-        return [func.nullif(cell, "") for cell in cells]
-    return cells
+    if dialect != "postgresql":
+        return _query(listing, cells)
+    return _query(listing, [func.nullif(cell, "") for cell in cells]).join(picked, true())
 
 
 def title_sql(dialect: str, locale: str | None, default_locale: str = DEFAULT_LOCALE):
