@@ -40,6 +40,8 @@ def test_quadrant_points_and_axes(engine, small):
         assert axes.x_label["en"].startswith("Value")
         points = quadrant.points(connection, admin, filters, axes)
         assert quadrant.point_count(connection, admin, filters, axes) == 6
+        assert quadrant.more_points_than(connection, admin, filters, axes, 5)
+        assert not quadrant.more_points_than(connection, admin, filters, axes, 6)
         m1 = quadrant.points(connection, viewer(engine, "m1"), filters, axes)
     assert [(p["code"], p["x"], p["y"], p["segment"]) for p in points] == [
         ("D1", 82, 85, "star"), ("D2", 60, 75, "star"), ("D3", 10, 10, "dog"),
@@ -60,6 +62,7 @@ def test_quadrant_density_bins_in_sql_and_drills_down(engine, small):
     # x: D3 10, D5 15, D4 30 | D2 60, D6 70, D1 82;  y: D3 10, D5 20, D6 30 | D2 75, D1 85, D4 90
     assert grid["cells"] == [(0, 0, 2), (0, 1, 1), (1, 0, 1), (1, 1, 2)]
     assert by_city["cells"] == [(0, 0, 1), (1, 0, 1), (1, 1, 1)]   # D5 | D6 | D1
+    assert (grid["count"], by_city["count"]) == (6, 3)
     # The lower-left cell's customers, as the report links them (the last bin is open).
     assert listed(engine, admin, scores=f"{run}:value::46.0,{run}:potential::50.0") \
         == ["D3", "D5"]

@@ -73,6 +73,17 @@ def point_count(connection: Connection, viewer: Viewer, filters: ReportFilter,
         score.join(Customer, Customer.id == score.c.customer_id)).where(condition))
 
 
+def more_points_than(connection: Connection, viewer: Viewer, filters: ReportFilter,
+                     axes: QuadrantAxes, limit: int) -> bool:
+    """Are there more than ``limit`` points? Stops reading at ``limit`` + 1 (no sort, nothing
+    fetched), so a large run is told from a small one cheaply."""
+    score, x, y, condition = _scores(connection, viewer, filters, axes)
+    first = (select(score.c.customer_id).select_from(
+        score.join(Customer, Customer.id == score.c.customer_id)).where(condition)
+        .limit(limit + 1).subquery())
+    return connection.scalar(select(func.count()).select_from(first)) > limit
+
+
 def points(connection: Connection, viewer: Viewer, filters: ReportFilter,
            axes: QuadrantAxes, limit: int = DENSITY_THRESHOLD) -> list[dict]:
     """The customers' points: code, name, x, y, effective segment (by code)."""

@@ -43,16 +43,17 @@ def quadrant():
             axes = engine_quadrant.run_axes(connection, filters.run)
             context["axes"] = axes
             if axes is not None:
-                # The points up to one past the threshold: when they fit, they are the count
-                # too; beyond it (or when asked) the grid, which counts them as it bins.
+                # Beyond the threshold (or when asked) the grid, which counts the points as
+                # it bins them; else the points, which are their own count.
                 threshold = engine_quadrant.DENSITY_THRESHOLD
-                found = [] if view == "density" else engine_quadrant.points(
-                    connection, state.viewer, filters, axes, limit=threshold + 1)
-                if view == "density" or len(found) > threshold:
+                if view == "density" or engine_quadrant.more_points_than(
+                        connection, state.viewer, filters, axes, threshold):
                     context["grid"] = engine_quadrant.density(connection, state.viewer,
                                                               filters, axes)
                     context["total"] = context["grid"]["count"]
                 else:
+                    found = engine_quadrant.points(connection, state.viewer, filters, axes,
+                                                   limit=threshold)
                     context["points"], context["total"] = found, len(found)
     filters = state.filters
     axes = context["axes"]
