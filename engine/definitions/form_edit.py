@@ -116,7 +116,10 @@ def apply_changes(text: str, changes: list[Change], file_format: str = "yaml") -
 
 def read_fields(text: str, file_format: str = "yaml") -> list[dict]:
     """The form's fields as plain data (as the designer shows them)."""
-    document = _load_json(text) if file_format == "json" else _load_yaml(_yaml(text), text)
+    if file_format == "json":
+        document = _load_json(text)
+    else:
+        document = _safe_content(text)       # the safe reader: no round trip needed to read
     return [_plain(f) for f in _fields(document)]
 
 
@@ -353,13 +356,18 @@ def _list_indentation(text: str) -> tuple[int, int]:
     return offset + 2, offset
 
 
+def _safe_content(text: str) -> Any:
+    """``text`` read by the safe reader of ``pack import`` (size, depth and alias limits)."""
+    parsed = parse_text(text, "forms/form.yaml")
+    if parsed.problems:
+        raise FormEditError(f"the text cannot be read ({parsed.problems[0].message}); fix it in "
+                            "the YAML editor first")
+    return parsed.content
+
+
 def _load_yaml(round_trip: YAML, text: str) -> Any:
-    """The round-trip document of ``text``, once the safe reader of ``pack import`` (size,
-    depth and alias limits) has read it without a problem."""
-    problems = parse_text(text, "forms/form.yaml").problems
-    if problems:
-        raise FormEditError(f"the text cannot be read ({problems[0].message}); fix it in the "
-                            "YAML editor first")
+    """The round-trip document of ``text``, once the safe reader has read it."""
+    _safe_content(text)
     try:
         return round_trip.load(text)
     except YAMLError as exc:

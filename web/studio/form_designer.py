@@ -161,14 +161,21 @@ class _State:
             self.blocked = True
             return []
 
-    def _apply(self, changes) -> bool:
+    def _apply(self, changes) -> None:
+        """Apply ``changes`` at once; when one does not fit, each alone (so that every one
+        that does not fit is named at its field and the others still apply)."""
+        if not changes:
+            return
         try:
             self.text = form_edit.apply_changes(self.text, changes, self.file_format)
         except form_edit.FormEditError as exc:
-            self._error(exc)
-            return False
+            if len(changes) == 1:
+                self._error(exc)
+                return
+            for change in changes:
+                self._apply([change])
+            return
         self.fields = self._read()
-        return True
 
     def _error(self, exc: form_edit.FormEditError) -> None:
         if exc.field is not None:
@@ -185,8 +192,7 @@ class _State:
         self.errors.update(submission.errors)
         self.opened.update(key for key, _attribute in submission.errors)
         self.blocked = bool(submission.errors)
-        for change in submission.changes:
-            self._apply([change])
+        self._apply(submission.changes)
         if not self.blocked:
             self._action(form, action)
         self._apply(submission.renames)
