@@ -186,6 +186,10 @@ def test_visible_if_is_checked_as_the_admin_types(app, world):
     good = client.post(check, data={**values, "check": "beds",
                                     "f-beds-visible_if": "grade == '3A'"})
     assert "The condition checks." in text(good)
+    unread = client.post(check, data={"csrf_token": values["csrf_token"], "check": "beds",
+                                      "f-beds-visible_if": "grade == '3A'"})
+    assert "The condition checks." not in text(unread)
+    assert "the text cannot be read (the file is empty)" in text(unread)
 
 
 def test_the_preview_follows_the_edits(app, world):

@@ -136,8 +136,12 @@ def form_designer_check(def_id: str):
     state = _State(request.form.get("source", "").replace("\r\n", "\n"))
     state.apply_post(request.form, "apply")
     expression = (request.form.get(posted.name(key, "visible_if")) or "").strip()
-    problem = (form_edit.check_visible_if(state.fields, key, expression)
-               if expression and not state.blocked else None)
+    if not expression:
+        problem = None
+    elif not state.fields:          # the working text could not be read
+        problem = (state.problems or [_("The form's text could not be read.")])[0]
+    else:
+        problem = form_edit.check_visible_if(state.fields, key, expression)
     return render_template("studio/form_designer_check.html", expression=expression,
                            problem=problem, key=key)
 
