@@ -25,7 +25,7 @@ from engine.definitions.ruleset_specs import RulesetSpec, build_ruleset
 from engine.models import Customer, CustomerScore, DefinitionVersion
 from engine.spreadsheet import cell
 
-from .export_cells import csv_rows, number_text
+from .export_cells import collector_off, csv_rows, csv_text, number_text
 from .stored import find_run
 
 BATCH_ROWS = 5_000
@@ -155,16 +155,24 @@ def cell_text(value: Any) -> str:
 
 def write_csv(table: ScoreTable, stream: TextIO) -> int:
     """RFC 4180 CSV (CRLF line ends) with a header row, rows written as they come; the
-    number of rows."""
+    number of rows. Streamed batches are written as one text each when none of their cells
+    needs quoting (:func:`.export_cells.csv_text`)."""
     writer = csv.writer(stream)
     writer.writerow(table.columns)
-    if table.batches is not None:
-        rows = csv_rows(table.batches, len(table.columns) - 3)
-    else:
-        rows = ([cell_text(value) for value in row] for row in table.rows)
-    count = 0
-    for count, row in enumerate(rows, 1):
-        writer.writerow(row)
+    if table.batches is None:
+        count = 0
+        for count, row in enumerate(table.rows, 1):
+            writer.writerow([cell_text(value) for value in row])
+        return count
+    width, count = len(table.columns) - 3, 0
+    with collector_off():
+        for batch in table.batches:
+            text = csv_text(batch, width)
+            if text is None:
+                writer.writerows(csv_rows(batch, width))
+            else:
+                stream.write(text)
+            count += len(batch)
     return count
 
 
