@@ -203,11 +203,12 @@ def customer_rates(session: Session, viewer, filters: ReportFilter, period: Peri
 def _tasks_done(session: Session, viewer, filters: ReportFilter, period: Period):
     start = dt.datetime.combine(period.start, dt.time(), tzinfo=dt.timezone.utc)
     end = dt.datetime.combine(period.end, dt.time(), tzinfo=dt.timezone.utc)
-    return (select(Task.customer_id, Task.segment, func.count(Task.id).label("tasks_done"))
-            .where(Task.workflow_id.in_(workflow_ids(session, filters.ruleset)),
-                   Task.status == "done", Task.completed_at >= start, Task.completed_at < end,
-                   Task.customer_id.in_(customer_ids(viewer, filters)))
-            .group_by(Task.customer_id, Task.segment).subquery("tasks_done"))
+    query = (select(Task.customer_id, Task.segment, func.count(Task.id).label("tasks_done"))
+             .where(Task.workflow_id.in_(workflow_ids(session, filters.ruleset)),
+                    Task.status == "done", Task.completed_at >= start,
+                    Task.completed_at < end, Task.customer_id.in_(customer_ids(viewer, filters)))
+             .group_by(Task.customer_id, Task.segment))
+    return materialized(query, "tasks_done")      # read by several branches, computed once
 
 
 DIMENSIONS = ("segment", "team", "owner")
