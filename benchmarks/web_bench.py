@@ -23,11 +23,18 @@ For each backend:
 The URLs: ``/health`` and ``/`` (for scale), the rep's inbox ``/tasks``, the admin's customer
 list ``/customers`` (first page, one city, the last page — the page's own "last" link, or its
 "next" links followed to the end), the customer page of the customer with most orders, and
-``GET /api/v1/customers`` with a bearer token. Markdown goes to stdout and to ``--output``
+``GET /api/v1/customers`` with a bearer token; with ``--reports`` (issue 12 item 8) each report
+under ``/reports`` — its default page, the migration between the oldest and the newest run and
+the compliance CSV export — for the admin and for the manager with the most customers (target
+1 user p95 ≤ ``--report-target-ms``). ``--quarters 8`` builds the history the reports need: a
+run at each of the 8 quarter ends up to the as-of date, each backdated and followed by the
+reps' work as ``kamflow demo`` does (its own database, named ``…_q8``). Markdown goes to stdout
+and to ``--output``
 (default ``benchmarks/results/web_bench.md``), every figure also to a JSON file beside it.
 
     python benchmarks/web_bench.py                        # both backends, 100,000 customers
     python benchmarks/web_bench.py --backend sqlite --customers 2000 --seconds 5   # quick
+    python benchmarks/web_bench.py --quarters 8 --reports --only report --users 0   # reports
 """
 from __future__ import annotations
 
