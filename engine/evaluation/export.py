@@ -7,7 +7,8 @@ booleans ``true``/``false``, dates ``YYYY-MM-DD``, numbers in shortest round-tri
 a text cell a spreadsheet would run as a formula starts with ``'`` (:mod:`engine.spreadsheet`).
 
 Rows are streamed: read from the database in batches (a server-side cursor on PostgreSQL), each
-row's JSON parsed once and written before the next is read.
+row's exported values as one JSON array, each batch written before the next is read (CSV cells
+by :mod:`.export_cells`).
 """
 from __future__ import annotations
 

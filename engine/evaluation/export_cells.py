@@ -4,13 +4,14 @@ Each score row arrives as one JSON array of its exported values (``[77.9,31.0,nu
 the number tokens exactly as stored. The stored numbers were written by Python (``float``'s
 shortest round-trip ``repr``, :mod:`.score_rows`), so a number's cell (:func:`number_text`) is
 its token without a trailing ``.0``, and ``0`` for a zero. Rather than parsing and formatting
-some three million values one at a time, a batch is cut into tokens by one regular expression
-and edited as one text (``.0`` dropped before every separator), so Python touches only the text
-values (decoded and neutralised for spreadsheets, SPEC §7).
+some three million values one at a time, the arrays of a batch are joined and edited as one
+text (``.0`` dropped before every separator, nulls emptied, ``-0`` made ``0``, text values
+neutralised for spreadsheets (SPEC §7) and unquoted); a batch with nothing to quote is then
+written as that text, otherwise cut into cells for the csv writer.
 
-A batch holding anything else (an object or nested array, an integer of 17 digits or more,
-whose double prints in exponent form) goes the exact slow way: ``json.loads`` and
-:func:`engine.spreadsheet.cell` per value.
+A batch holding anything else (text with a separator, bracket, escape, tab or CR; an object or
+nested array; an integer of 17 digits or more, whose double prints in exponent form) goes the
+exact way: ``json.loads`` and :func:`engine.spreadsheet.cell` per value.
 """
 from __future__ import annotations
 
