@@ -31,8 +31,13 @@ def test_init_uses_the_given_admin_password(run, session):
 def test_done_when_sequence(run, tmp_path):
     assert run("init").exit_code == 0
     validated = run("pack", "validate", ROOT)
-    assert validated.output == ("pack pharma_value_potential is valid: 1 form, 1 ruleset, "
-                                "1 workflow\n")
+    assert validated.exit_code == 0
+    assert validated.output.splitlines() == [
+        "pack pharma_value_potential is valid: 1 form, 1 ruleset, 1 workflow",
+        # Lint: valid, but probably not what was meant (docs/studio.md); exit code 0.
+        "  rules/value_potential.yaml:15:3: ruleset value_potential: $.metrics.revenue_prev: "
+        "warning metric_unused: Metric 'revenue_prev' is computed but never scored: no axis "
+        "item, tier or other metric uses it."]
     noop = run("pack", "import", ROOT)
     assert noop.exit_code == 0 and "0 added, 0 changed, 3 unchanged, 0 removed" in noop.output
     exported = run("pack", "export", tmp_path / "out.zip", "--pack", "pharma_value_potential")

@@ -6,6 +6,7 @@ database layer until a command asks for it.
 """
 from __future__ import annotations
 
+import datetime as dt
 import functools
 import importlib
 import sys
@@ -62,6 +63,16 @@ class Context:
 
 
 pass_context = click.make_pass_decorator(Context, ensure=True)
+
+
+def iso_date(_ctx, _param, value: str | None) -> dt.date | None:
+    """A click callback: an option given as YYYY-MM-DD, as a date (None when not given)."""
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
 def reports_errors(command):

@@ -9,7 +9,7 @@ import sys
 import click
 from sqlalchemy.orm import Session
 
-from engine.cli import pass_context, reports_errors
+from engine.cli import iso_date, pass_context, reports_errors
 from engine.definitions.preview import preview_draft
 from engine.definitions.preview_text import preview_lines
 from engine.evaluation import evaluate as evaluate_ruleset
@@ -21,15 +21,6 @@ from engine.evaluation.vectors import value_text
 from engine.models import UNCLASSIFIED
 from engine.text import counted
 from engine.runs import evaluate_and_follow
-
-
-def _date(_ctx, _param, value: str | None) -> dt.date | None:
-    if value is None:
-        return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise click.BadParameter(f"{value!r} is not a date as YYYY-MM-DD") from None
 
 
 def _names_a_ruleset(command):
@@ -47,7 +38,7 @@ def _names_a_ruleset(command):
 
 @click.command()
 @click.argument("ruleset", required=False)
-@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=iso_date, metavar="YYYY-MM-DD",
               help="The date facts are read up to (default: today in the configured zone).")
 @click.option("--dry-run", is_flag=True, help="Compute everything, store nothing.")
 @click.option("--draft", is_flag=True,

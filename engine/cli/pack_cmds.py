@@ -5,10 +5,7 @@ from pathlib import Path
 
 import click
 
-from engine.cli import pass_context, reports_errors
-from engine.cli.evaluate_cmds import _date
-from engine.definitions.preview import preview_pack
-from engine.definitions.preview_text import preview_lines
+from engine.cli import iso_date, pass_context, reports_errors
 from engine.definitions.validate import validate_pack
 from engine.errors import InvalidInput
 from engine.packs import UNCHANGED, ImportPlan, export_pack, import_pack, list_packs
@@ -32,6 +29,10 @@ def validate(path: Path):
     click.echo(f"pack {contents.pack_id} is valid: " + ", ".join(
         f"{kinds.count(k)} {k}{'s' if kinds.count(k) != 1 else ''}"
         for k in ("form", "ruleset", "workflow")))
+    from engine.definitions.lint import lint_documents
+
+    for warning in lint_documents(contents.definitions):   # probably not what was meant
+        click.echo(f"  {warning}")
 
 
 def print_plan(plan: ImportPlan, dry_run: bool) -> None:
@@ -54,13 +55,16 @@ def print_plan(plan: ImportPlan, dry_run: bool) -> None:
 @click.option("--preview", is_flag=True,
               help="Import nothing: show the diff, then preview each ruleset and workflow the "
                    "pack adds or changes on current data, as after the import.")
-@click.option("--as-of", "as_of", callback=_date, metavar="YYYY-MM-DD",
+@click.option("--as-of", "as_of", callback=iso_date, metavar="YYYY-MM-DD",
               help="With --preview: the date facts are read up to (default: today).")
 @pass_context
 @reports_errors
 def import_(ctx, path: Path, dry_run: bool, preview: bool, as_of):
     """Import a pack folder or .zip: all or nothing, new versions only for changes."""
     if preview:
+        from engine.definitions.preview import preview_pack      # the evaluation, only here
+        from engine.definitions.preview_text import preview_lines
+
         plan, records = preview_pack(ctx.engine, path, as_of)
         print_plan(plan, dry_run=True)
         for record in records:
