@@ -32,7 +32,7 @@ SUBJECTS = {
     CHALLENGE_APPROVED: {"en": "Challenge approved: {customer} ({code}) is {segment} until {until}",
                          "zh": "申诉已批准:{customer}({code})调整为{segment},有效期至 {until}"},
     CHALLENGE_REJECTED: {"en": "Challenge rejected: {customer} ({code}) stays as computed",
-                         "zh": "申诉未通过:{customer}({code})维持系统分级"},
+                         "zh": "申诉未通过:{customer}({code})维持系统分类"},
 }
 
 

@@ -158,7 +158,7 @@ def starter_text(session: Session, kind: str, def_id: str) -> str:
             f"ruleset: {ruleset_id}\n"
             f"on_enter:\n{on_enter}"
             "tasks:\n  review:\n"
-            "    title: {zh: \"回顾{{ customer.name }}的分级\", "
+            "    title: {zh: \"回顾{{ customer.name }}的分类\", "
             "en: \"Review the segment of {{ customer.name }}\"}\n"
             "    kind: review\n    due_in_days: 14\n")
 

@@ -281,7 +281,7 @@ class FormReader:
         number = next(n for n in range(len(tiers) + 1, len(tiers) + 1000)
                       if f"tier_{n}" not in taken)
         axis = next(iter(self.content.get("axes") or {"value": None}))
-        return {"id": f"tier_{number}", "label": {"zh": f"新分级 {number}",
+        return {"id": f"tier_{number}", "label": {"zh": f"新层级 {number}",
                                                   "en": f"New tier {number}"},
                 "color": "#8d99ae", "when": f"{axis} >= 50"}
 
