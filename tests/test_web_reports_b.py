@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 import pytest
 from openpyxl import load_workbook
@@ -73,6 +74,11 @@ def test_concentration_page_and_exports(client, sop_world):
     query = f"run={sop_world.runs['R1']}"
     body = text(client.get(f"/reports/concentration?{query}"))
     assert 'data-chart="pareto"' in body and "75 %" in body
+    # The top 80 % of 2 customers rounds to both of them: they hold all the value, not the
+    # 75 % of the curve's last point at or below 80 %.
+    row = re.search(r'<tr><th scope="row">80 %</th><td class="num">(\d+)</td>'
+                    r'<td class="num">([^<]*)</td></tr>', body)
+    assert row and row.groups() == ("2", "100 %")
     rows = csv_rows(client.get(f"/reports/concentration?{query}&format=csv&table=curve"))
     assert rows[-1] == ["1", "2", "1"]
     rows = csv_rows(client.get(f"/reports/concentration?{query}&format=csv&table=segments"))

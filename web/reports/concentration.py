@@ -64,9 +64,12 @@ def concentration():
 
 def _context(state, curve: dict, kpis: dict, labels: dict, metric: str) -> dict:
     metric_label = localized(labels.get(metric, metric))
-    shares = [{"customers": share, "count": round(share * curve["customers"]),
-               "value": engine_concentration.share_at(curve["points"], share)}
-              for share in SHARES] if curve["customers"] else []
+    total = curve["customers"]
+    counts = [round(share * total) for share in SHARES]
+    # The value held by exactly the customers counted, so the two columns agree.
+    shares = [{"customers": share, "count": count,
+               "value": engine_concentration.share_at(curve["points"], count / total)}
+              for share, count in zip(SHARES, counts)] if total else []
     segments = []
     for segment in state.segments():
         figures = kpis["segments"].get(segment["id"])
