@@ -19,6 +19,7 @@ from engine.models import (
     Definition,
     DefinitionVersion,
     EvaluationRun,
+    GoldenCustomer,
     Order,
     Pack,
     Payment,
@@ -270,7 +271,27 @@ def test_every_table_that_points_at_customers_is_merged():
                    for fk in table.foreign_keys if fk.column.table.name == "customers"}
     assert referencing == {"orders", "payments", "visits", "tasks", "segment_overrides",
                            "workflow_states", "customer_scores", "customer_aliases",
+                           "golden_customers",
                            "customers"}   # customer_scores stay (stored runs); customers: merged_into
+
+
+def test_golden_pins_move_and_the_kept_customers_pin_wins(engine, session, pair):
+    keep, drop = (session.scalars(select(Customer).where(Customer.code == code)).one()
+                  for code in ("K1", "D1"))
+    session.add_all([
+        GoldenCustomer(ruleset_id="rs", customer_id=keep.id, expected_segment="seg_high"),
+        GoldenCustomer(ruleset_id="rs", customer_id=drop.id, expected_segment="seg_low"),
+        GoldenCustomer(ruleset_id="other", customer_id=drop.id, expected_segment="seg_low")])
+    session.commit()
+    result = merge_customers(engine, "K1", "D1", actor="admin")
+    assert result.moved["golden_pins"] == 1
+    assert "dropped golden pin rs (seg_low)" in result.lines()[2]
+    session.expire_all()
+    pins = session.execute(select(GoldenCustomer.ruleset_id, GoldenCustomer.customer_id,
+                                  GoldenCustomer.expected_segment)
+                           .order_by(GoldenCustomer.ruleset_id)).all()
+    assert [tuple(p) for p in pins] == [("other", keep.id, "seg_low"),
+                                        ("rs", keep.id, "seg_high")]
 
 
 

@@ -9,7 +9,9 @@ audit entry:
   deleted, and its open recurring tasks in that workflow are cancelled, since they belong to a
   segment the merged customer is not in (in-progress and one-off tasks move as they are);
 - overrides: a pending or approved override of the dropped customer is cleared when the kept
-  one has its own pending or approved override for the same ruleset.
+  one has its own pending or approved override for the same ruleset;
+- golden customers (one pin per ruleset): the kept customer's pin stays, the dropped one's is
+  deleted; a pin only the dropped customer had moves to the kept one.
 
 Stored runs never change: the dropped customer is not deleted but marked merged (status
 ``merged``, ``merged_into_id``, ``merged_at``; see ``engine.customers.merged``), so its scores
@@ -36,6 +38,7 @@ from engine.models import (
     Customer,
     CustomerAlias,
     CustomerScore,
+    GoldenCustomer,
     Order,
     Payment,
     SegmentOverride,
@@ -180,8 +183,16 @@ def _resolve_collisions(session: Session, keep: Customer, drop: Customer,
     states = _changed(session, delete(WorkflowState).where(
         WorkflowState.customer_id == drop.id, WorkflowState.workflow_id.in_(kept_workflows)),
         WorkflowState.workflow_id, WorkflowState.state)
-    return {"tasks_cancelled": cancelled, "overrides_cleared": cleared,
-            "workflow_states_deleted": states}
+    replaced = {"tasks_cancelled": cancelled, "overrides_cleared": cleared,
+                "workflow_states_deleted": states}
+    kept_pins = select(GoldenCustomer.ruleset_id).where(
+        GoldenCustomer.customer_id == keep.id).scalar_subquery()
+    pins = _changed(session, delete(GoldenCustomer).where(
+        GoldenCustomer.customer_id == drop.id, GoldenCustomer.ruleset_id.in_(kept_pins)),
+        GoldenCustomer.ruleset_id, GoldenCustomer.expected_segment)
+    if pins:
+        replaced["golden_pins_deleted"] = pins
+    return replaced
 
 
 def _changed(session: Session, statement, *columns) -> list[dict[str, Any]]:
@@ -200,6 +211,11 @@ def _move_records(session: Session, keep: Customer,
         moved[name] = session.execute(
             update(model).where(model.customer_id == drop.id).values(customer_id=keep.id),
             execution_options={"synchronize_session": False}).rowcount
+    pins = session.execute(
+        update(GoldenCustomer).where(GoldenCustomer.customer_id == drop.id)
+        .values(customer_id=keep.id), execution_options={"synchronize_session": False}).rowcount
+    if pins:                                    # said only when there were any
+        moved["golden_pins"] = pins
     children = sorted(session.scalars(
         update(Customer).where(Customer.parent_code == drop.code, live())
         .values(parent_code=keep.code).returning(Customer.code),

@@ -46,4 +46,6 @@ class MergeResult:
                 for o in self.replaced.get("overrides_cleared", [])]
         out += [f"{drop} workflow state {s['workflow_id']} ({s['state']})"
                 for s in self.replaced.get("workflow_states_deleted", [])]
+        out += [f"{drop} golden pin {g['ruleset_id']} ({g['expected_segment']})"
+                for g in self.replaced.get("golden_pins_deleted", [])]
         return out
