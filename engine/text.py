@@ -21,3 +21,15 @@ def pick_text(text, locale: str | None = None) -> str:
 def counted(count: int, noun: str, plural: str | None = None) -> str:
     """``1 customer``, ``2 customers`` (``plural`` when adding an s will not do)."""
     return f"{count:,} {noun if count == 1 else plural or noun + 's'}"
+
+
+def aligned_table(header: list[str], rows: list[list[str]]) -> list[str]:
+    """Left-aligned first column, right-aligned numbers, two spaces between columns."""
+    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
+
+    def line(cells):
+        first = cells[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:]))
+        return "  ".join([first, *rest]).rstrip()
+
+    return [line(header), *(line(r) for r in rows)]

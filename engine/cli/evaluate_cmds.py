@@ -19,7 +19,7 @@ from engine.evaluation.results import RunResult
 from engine.evaluation.stored import RulesetNotGiven, only_ruleset
 from engine.evaluation.vectors import value_text
 from engine.models import UNCLASSIFIED
-from engine.text import counted
+from engine.text import aligned_table, counted
 from engine.runs import evaluate_and_follow
 
 
@@ -78,7 +78,7 @@ def summary_lines(result: RunResult) -> list[str]:
     computed, effective = result.segment_counts(), result.segment_counts(effective=True)
     rows = [[segment, str(count), str(effective.get(segment, 0))]
             for segment, count in computed.items()]
-    lines += _table(["segment", "customers", "effective"], rows)
+    lines += aligned_table(["segment", "customers", "effective"], rows)
     migration = result.migration
     source = (f"run {migration['previous_run']}" if migration["previous_run"] is not None
               else "no previous run")
@@ -94,18 +94,7 @@ def _matrix(segments: list[str], matrix: dict) -> list[str]:
     columns = [s for s in order if any(s in row for row in matrix.values())]
     rows = [[before] + [str(matrix[before].get(after, 0)) for after in columns]
             for before in order if before in matrix]
-    return _table(["from \\ to", *columns], rows)
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells):
-        first = cells[0].ljust(widths[0])
-        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:]))
-        return "  ".join([first, *rest]).rstrip()
-
-    return [line(header), *(line(r) for r in rows)]
+    return aligned_table(["from \\ to", *columns], rows)
 
 
 @click.group()

@@ -4,19 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.text import aligned_table
+
 MOVERS_SHOWN = 10         # customers printed per cell of the migration matrix
-
-
-def table(header: list[str], rows: list[list[str]]) -> list[str]:
-    """Left-aligned first column, right-aligned numbers, two spaces between columns."""
-    widths = [max(len(r[i]) for r in [header, *rows]) for i in range(len(header))]
-
-    def line(cells):
-        first = cells[0].ljust(widths[0])
-        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:]))
-        return "  ".join([first, *rest]).rstrip()
-
-    return [line(header), *(line(r) for r in rows)]
 
 
 def preview_lines(record: dict[str, Any]) -> list[str]:
@@ -49,10 +39,10 @@ def _counts(record) -> list[str]:
     order = list(dict.fromkeys([*(s["id"] for s in record["segments"]), *draft,
                                 *(published or {})]))
     if published is None or record.get("kind") == "workflow":
-        return table(["segment", "customers"], [[s, str(draft.get(s, 0))] for s in order])
+        return aligned_table(["segment", "customers"], [[s, str(draft.get(s, 0))] for s in order])
     rows = [[s, str(published.get(s, 0)), str(draft.get(s, 0)),
              f"{draft.get(s, 0) - published.get(s, 0):+d}"] for s in order]
-    return table(["segment", "published", "draft", "change"], rows)
+    return aligned_table(["segment", "published", "draft", "change"], rows)
 
 
 def _matrix(record) -> list[str]:
@@ -62,7 +52,7 @@ def _matrix(record) -> list[str]:
     seen = {to for targets in matrix.values() for to in targets}
     targets = [s for s in order if s in seen] + sorted(seen - set(order))
     rows = [[s] + [str(matrix[s].get(t, 0)) for t in targets] for s in sources]
-    return table(["published \\ draft", *targets], rows)
+    return aligned_table(["published \\ draft", *targets], rows)
 
 
 def _movers(record) -> list[str]:
@@ -76,7 +66,7 @@ def _movers(record) -> list[str]:
                  _scores(row["old"]), _scores(row["new"]),
                  f"{row['item']['key']} {_n(row['item']['old'])} -> {_n(row['item']['new'])}"]
                 for row in cell["rows"][:MOVERS_SHOWN]]
-        lines += ["  " + line for line in table(
+        lines += ["  " + line for line in aligned_table(
             ["code", "name", "published scores", "draft scores", "item that made the difference"],
             rows)]
     return lines
@@ -123,7 +113,7 @@ def _tasks(record) -> list[str]:
                     row.append(str(was_cancelled.get(key, 0)))
                 rows.append(row)
             if rows:
-                lines += ["  " + line for line in table(header, rows)]
+                lines += ["  " + line for line in aligned_table(header, rows)]
     return lines
 
 
@@ -159,5 +149,5 @@ def _histograms(record) -> list[str]:
 
 def _left_last(header, rows) -> list[str]:
     """The bar column reads left to right: print it unpadded after the numbers."""
-    numbers = table(header[:-1], [r[:-1] for r in rows])
+    numbers = aligned_table(header[:-1], [r[:-1] for r in rows])
     return [f"{line}  {bar}".rstrip() for line, bar in zip(numbers, ["", *(r[-1] for r in rows)])]
