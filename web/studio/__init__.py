@@ -4,7 +4,8 @@ publish and rollback; the YAML editor saves drafts checked like ``pack import``;
 ruleset can be previewed as a dry run."""
 from __future__ import annotations
 
-from flask import Blueprint, abort
+from flask import Blueprint, abort, flash
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from engine import access
@@ -25,12 +26,22 @@ def _admins_only():
     return None
 
 
+def flash_saved(number: int, before: int) -> None:
+    """What a save of a draft did: nothing (the same text as version ``before``) or a new
+    version ``number``, with the published version untouched."""
+    if number == before:
+        flash(_("Nothing changed: the text is the same as version %(n)d.", n=number), "info")
+    else:
+        flash(_("Draft saved as version %(n)d. The published version is unchanged.", n=number),
+              "success")
+
+
 def known_kind(kind: str) -> str:
     if kind not in DEFINITION_KINDS:
         abort(404)
     return kind
 
 
-from web.studio import definition, editor, form_designer, golden, home, preview, ruleset_editor  # noqa: E402,F401  (routes)
-from web.studio import packs  # noqa: E402,F401  (routes: packs in the browser)
-from web.studio import workflow_editor  # noqa: E402,F401  (routes: the workflow editor)
+from web.studio import (  # noqa: E402,F401  (the routes)
+    definition, editor, form_designer, golden, home, packs, preview, ruleset_editor,
+    workflow_editor)

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from engine.definitions.lint import (MESSAGES, LintWarning, lint_data, lint_docu
 from engine.definitions.source import MAX_FILE_BYTES
 from engine.errors import InvalidInput
 from web.database import get_engine
-from web.studio import bp
+from web.studio import bp, flash_saved
 from web.studio.definition import _load
 from web.studio.home import KIND_LABELS
 
@@ -110,11 +110,7 @@ def save(kind: str, def_id: str):
         here = drafts.file_name(kind, def_id, file_format)
         return _page(definition, text, file_format, latest, published, list(exc.problems),
                      [], here), 400
-    if number == before:
-        flash(_("Nothing changed: the text is the same as version %(n)d.", n=number), "info")
-    else:
-        flash(_("Draft saved as version %(n)d. The published version is unchanged.", n=number),
-              "success")
+    flash_saved(number, before)
     if _has_warnings(kind, def_id):
         # Back to the text, where each warning stands at its line.
         return redirect(url_for("studio.edit", kind=kind, def_id=def_id) + "#warnings", 303)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy.orm import Session
@@ -24,7 +24,7 @@ from engine.errors import InvalidInput
 from engine.forms import FIELD_TYPES, ProfileForm
 from web import customer_text
 from web.database import get_engine
-from web.studio import bp
+from web.studio import bp, flash_saved
 from web.studio import form_designer_input as posted
 from web.studio.definition import _load
 
@@ -78,11 +78,7 @@ def _save(definition, latest, published, state: "_State"):
     except InvalidInput as exc:
         state.take_problems(exc.problems)
         return _page(definition, latest, published, state), 400
-    if number == latest.number:
-        flash(_("Nothing changed: the text is the same as version %(n)d.", n=number), "info")
-    else:
-        flash(_("Draft saved as version %(n)d. The published version is unchanged.", n=number),
-              "success")
+    flash_saved(number, latest.number)
     return redirect(url_for("studio.show", kind=KIND, def_id=definition.def_id), 303)
 
 

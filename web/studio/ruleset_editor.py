@@ -9,8 +9,7 @@ import re
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from flask import flash, redirect, render_template, request, url_for
-from flask_babel import gettext as _
+from flask import redirect, render_template, request, url_for
 from flask_login import current_user
 from sqlalchemy.orm import Session
 
@@ -24,7 +23,7 @@ from engine.errors import ExpressionError, InvalidInput, Problem
 from engine.expr import parse
 from web.database import get_engine
 from web.i18n import current_locale
-from web.studio import bp
+from web.studio import bp, flash_saved
 from web.studio.definition import _load
 from web.studio.ruleset_editor_form import FormReader, parse_path
 
@@ -100,11 +99,7 @@ def _save(definition, latest, published, text: str):
             number = version.number
     except InvalidInput as exc:
         return _render(definition, latest, published, text, problems=exc.problems, status=400)
-    if number == latest.number:
-        flash(_("Nothing changed: the text is the same as version %(n)d.", n=number), "info")
-    else:
-        flash(_("Draft saved as version %(n)d. The published version is unchanged.", n=number),
-              "success")
+    flash_saved(number, latest.number)
     return redirect(url_for("studio.show", kind=KIND, def_id=definition.def_id), 303)
 
 

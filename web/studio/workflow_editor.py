@@ -20,7 +20,7 @@ from engine.definitions.workflow_edit import TaskEdit, TransitionEdit, WorkflowE
 from engine.errors import InvalidInput, Problem
 from engine.workflows import title_preview
 from web.database import get_engine
-from web.studio import bp
+from web.studio import bp, flash_saved
 from web.studio.definition import _load
 from web.vocabulary import CHANNELS, TASK_KINDS
 
@@ -199,11 +199,7 @@ def save_workflow_design(def_id: str):
     except InvalidInput as exc:
         _place(editor, exc.problems)
         return _page(definition, latest, editor, 400)
-    if number == latest.number:
-        flash(_("Nothing changed: the text is the same as version %(n)d.", n=number), "info")
-    else:
-        flash(_("Draft saved as version %(n)d. The published version is unchanged.", n=number),
-              "success")
+    flash_saved(number, latest.number)
     return redirect(url_for("studio.workflow_editor", def_id=def_id), 303)
 
 
