@@ -260,7 +260,7 @@ def _text(value: Any) -> Any:
 
 # --- YAML -----------------------------------------------------------------------------------
 
-def _round_trip(text: str) -> YAML:
+def round_trip_yaml(text: str) -> YAML:
     """ruamel's round-trip reader and writer, indenting as ``text`` does."""
     round_trip = YAML(typ="rt")
     round_trip.preserve_quotes = True
@@ -309,7 +309,7 @@ def _dump(round_trip: YAML, document: Any) -> str:
 
 
 def _apply_yaml(text: str, changes: list[Change]) -> str:
-    round_trip = _round_trip(text)
+    round_trip = round_trip_yaml(text)
     document = _load(round_trip, text)
     if not isinstance(document, dict):
         raise EditError((), "the text does not hold a mapping")

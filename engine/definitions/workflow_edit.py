@@ -12,10 +12,10 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
-from ruamel.yaml import YAML
 from ruamel.yaml.comments import CommentedMap, CommentedSeq
 from ruamel.yaml.error import YAMLError
 
+from engine.definitions.ruleset_edit import round_trip_yaml
 from engine.errors import InvalidInput, Problem
 
 ANY_SEGMENT = "*"
@@ -53,18 +53,10 @@ class WorkflowEdit:
     tasks: dict[str, TaskEdit]             # in the order the form lists them; absent = removed
 
 
-def _yaml() -> YAML:
-    yaml = YAML()                          # round-trip: comments and order are kept
-    yaml.preserve_quotes = True
-    yaml.width = 4096
-    yaml.indent(mapping=2, sequence=4, offset=2)
-    return yaml
-
-
 def load(text: str, file_name: str) -> CommentedMap:
     """The document as an editable tree; a text that is not a mapping is refused."""
     try:
-        document = _yaml().load(text)
+        document = round_trip_yaml(text).load(text)
     except YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         raise InvalidInput([Problem(file=file_name, line=mark.line + 1 if mark else None,
@@ -77,11 +69,12 @@ def load(text: str, file_name: str) -> CommentedMap:
     return document
 
 
-def dump(document: CommentedMap, file_format: str) -> str:
+def dump(document: CommentedMap, file_format: str, text: str) -> str:
+    """The edited document as text, indented as the original ``text``."""
     if file_format == "json":
         return json.dumps(document, ensure_ascii=False, indent=2) + "\n"
     out = io.StringIO()
-    _yaml().dump(document, out)
+    round_trip_yaml(text).dump(document, out)
     return out.getvalue()
 
 
@@ -91,7 +84,7 @@ def apply(text: str, edit: WorkflowEdit, file_name: str, file_format: str = "yam
     _set_on_enter(document, edit.on_enter)
     _set_transitions(document, edit.transitions)
     _set_tasks(document, edit.tasks)
-    return dump(document, file_format)
+    return dump(document, file_format, text)
 
 
 def _flow(items) -> CommentedSeq:
