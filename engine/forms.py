@@ -63,6 +63,18 @@ def number_text(value) -> str:
     return str(value)
 
 
+def cell_text(value) -> str:
+    """A stored value as a form's text cell shows it: ``true``, ``a;b`` for a list, ``0`` not
+    ``0.0``; empty for none."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ";".join(number_text(v) for v in value)
+    return number_text(value)
+
+
 # --- text cells → values --------------------------------------------------------------------
 
 @functools.lru_cache(maxsize=4096)  # fact files repeat the same few hundred dates

@@ -11,7 +11,7 @@ from flask_babel import lazy_gettext as _l
 
 from engine.definitions.specs import FieldSpec, LocalText
 from engine.evaluation.vectors import value_text
-from engine.forms import FieldProblem, number_text
+from engine.forms import FieldProblem, cell_text, number_text
 from web.i18n import localized
 
 _BAND = re.compile(r"band (\d+) \((.*)\)")
@@ -208,14 +208,7 @@ def cell_of(field, values, cells) -> str:
     """What a field's control shows: the text typed (after a refused save), else the value."""
     if cells is not None and field.key in cells:
         return cells[field.key]
-    value = values.get(field.key)
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ";".join(number_text(v) for v in value)
-    return number_text(value) if isinstance(value, int | float) else str(value)
+    return cell_text(values.get(field.key))
 
 
 def option_texts(field) -> list[str]:

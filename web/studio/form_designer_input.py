@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from flask_babel import gettext as _
 
 from engine.definitions import form_edit as edit
-from engine.forms import FALSE_WORDS, TRUE_WORDS, number_text
+from engine.forms import FALSE_WORDS, TRUE_WORDS, cell_text, number_text  # noqa: F401  (cell_text: for the template)
 
 _INTEGER = re.compile(r"[+-]?\d+\Z")
 _NUMBER = re.compile(r"[+-]?(\d+(\.\d*)?|\.\d+)([eE][+-]?\d+)?\Z")
@@ -36,16 +36,6 @@ def texts_of(value) -> dict[str, str]:
 def option_rows(field_: dict) -> list[tuple[str, dict[str, str]]]:
     return [(number_text(o.get("value")), texts_of(o.get("label")))
             for o in field_.get("options") or [] if isinstance(o, dict)]
-
-
-def default_text(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, list):
-        return ";".join(number_text(v) for v in value)
-    return number_text(value)
 
 
 @dataclass
