@@ -29,6 +29,9 @@ def _jobs(engine) -> int:
 def test_the_history_lists_runs_and_only_admins_may_start_one(app, world):
     admin = text(_client(app, "admin").get("/runs"))
     assert f'href="/runs/{world.run_id}"' in admin and 'action="/runs/evaluate"' in admin
+    # The form offers the ruleset by its title in the reader's language (zh), its id the value.
+    assert '<option value="value_potential">价值-潜力双轴模型</option>' in admin
+    assert "价值-潜力双轴模型" in text(_client(app, "admin").get(f"/runs/{world.run_id}"))
     manager = _client(app, "m1").get("/runs")
     assert manager.status_code == 200 and 'action="/runs/evaluate"' not in text(manager)
     assert _client(app, "r1").get("/runs").status_code == 403
