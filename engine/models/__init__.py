@@ -27,6 +27,7 @@ from .runs import (
 )
 from .jobs import JOB_STATUSES, Job
 from .golden import GoldenCustomer
+from .report_cache import ReportResult
 from .tokens import TOKEN_PURPOSES, AccessToken
 from .workflow import TASK_STATUSES, UNCLASSIFIED, Task, WorkflowState
 
@@ -56,6 +57,7 @@ __all__ = [
     "AccessToken",
     "Job",
     "GoldenCustomer",
+    "ReportResult",
     "JOB_STATUSES",
     "TOKEN_PURPOSES",
     "ROLES",
