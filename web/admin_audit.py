@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import re
-from zoneinfo import ZoneInfo
 
 from flask import Blueprint, Response, current_app, render_template, request, url_for
 from flask_babel import gettext as _
@@ -17,25 +16,13 @@ from engine.spreadsheet import cell
 from web.accounts import role_required
 from web.database import get_engine
 from web.downloads import csv_download
+from web.times import local_time, zone
 
 bp = Blueprint("admin_audit", __name__)
 ADMINS = (access.ADMIN,)
 SUMMARY_LENGTH = 160
 WORKFLOW_RUN = re.compile(r"@run(\d+)$")
 CSV_HEADER = ("id", "at", "actor", "action", "object_type", "object_id", "details")
-
-
-def zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
-def local_time(moment: dt.datetime | None) -> str:
-    """``moment`` in the configured time zone, to the minute ('' for none)."""
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def _date(name: str, errors: dict) -> dt.date | None:

@@ -34,7 +34,7 @@ from engine.jobs import queue
 from engine.models import Job
 from engine.spreadsheet import cell, lf_csv_writer
 from web.accounts import role_required
-from web.admin_audit import local_time
+from web.times import local_time
 from web.database import get_engine
 from web.errors import render_error
 

@@ -17,7 +17,7 @@ from engine import access, tokens, user_admin, users
 from engine.db import transaction
 from engine.errors import NotFound
 from web.accounts import ROLE_LABELS, role_required, signed_in_user
-from web.admin_audit import local_time
+from web.times import local_time
 from web.database import get_engine
 from web.forms import LANGUAGES
 

@@ -13,7 +13,7 @@ from engine.db import transaction
 from engine.models import Notification, utcnow
 from web.database import get_engine
 from web.security import safe_next
-from web.tasks import local_time
+from web.times import local_time
 
 bp = Blueprint("notifications", __name__)
 

@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
 
-from flask import (Blueprint, abort, current_app, flash, redirect, render_template, request,
+from flask import (Blueprint, abort, flash, redirect, render_template, request,
                    url_for)
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -31,6 +30,7 @@ from web.accounts import role_required
 from web.database import get_engine
 from web.i18n import current_locale
 from web.security import safe_next
+from web.times import local_time, zone
 
 bp = Blueprint("tasks", __name__)
 
@@ -53,20 +53,8 @@ def _viewer() -> access.Viewer:
     return access.Viewer.of(current_user)
 
 
-def _zone() -> ZoneInfo:
-    return ZoneInfo(current_app.config["TIMEZONE"])
-
-
 def _today() -> dt.date:
-    return dt.datetime.now(_zone()).date()
-
-
-def local_time(moment: dt.datetime | None) -> str:
-    if moment is None:
-        return ""
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.astimezone(_zone()).strftime("%Y-%m-%d %H:%M")
+    return dt.datetime.now(zone()).date()
 
 
 def kind_label(kind: str | None) -> str:
