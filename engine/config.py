@@ -26,6 +26,9 @@ class Settings:
     busy_timeout: float = 30.0
     # The language of titles and messages for users who have not chosen one.
     default_locale: str = "zh"
+    # How long a report's figures are kept for the next reader while the data is unchanged
+    # (``engine.reports.cache``); 0 computes every report on every request.
+    report_keep_seconds: float = 900.0
     instance: Path = field(default_factory=instance_path)
     extra: dict = field(default_factory=dict)
 
@@ -68,6 +71,8 @@ def load_settings(**overrides) -> Settings:
         secret_key=pick("SECRET_KEY"),
         busy_timeout=_seconds("BUSY_TIMEOUT_SECONDS", pick("BUSY_TIMEOUT_SECONDS", 30.0)),
         default_locale=pick("DEFAULT_LOCALE", "zh"),
+        report_keep_seconds=_seconds("REPORT_KEEP_SECONDS",
+                                     pick("REPORT_KEEP_SECONDS", 900.0)),
         instance=folder,
         extra=from_file,
     )

@@ -34,7 +34,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(instance_path()), instance_relative_config=True)
     settings = load_settings()
     app.config.from_mapping(DEFAULTS, DATABASE_URL=settings.database_url,
-                            TIMEZONE=settings.timezone)
+                            TIMEZONE=settings.timezone,
+                            REPORT_KEEP_SECONDS=settings.report_keep_seconds)
     if test_config is None:
         app.config.from_pyfile("config.py", silent=True)
     else:

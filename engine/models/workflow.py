@@ -51,6 +51,7 @@ class Task(Base):
         Index(None, "assignee_id", "status"),
         Index(None, "customer_id", "status"),
         Index(None, "workflow_id", "customer_id", "template", "status"),
+        Index(None, "completed_at"),
         CheckConstraint(check_in("status", TASK_STATUSES), name="status"),
     )
 

@@ -24,7 +24,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Iterable, Sequence
 
-from flask import Response, render_template, request, url_for
+from flask import Response, current_app, render_template, request, url_for
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user
 from sqlalchemy import Connection, select
@@ -34,8 +34,10 @@ from engine.access import Viewer
 from engine.customers import listing
 from engine.errors import InvalidInput
 from engine.models import Customer, EvaluationRun, User
+from engine.reports import cache
 from engine.reports.filters import ReportFilter, resolve_runs
 from engine.spreadsheet import cell, text_cell
+from web.times import local_time
 
 CHOICES_LIMIT = 500
 RUN_CHOICES = 40
@@ -69,10 +71,29 @@ class ReportState:
     filters: ReportFilter
     errors: dict[str, list[str]] = field(default_factory=dict)
     rulesets: list = field(default_factory=list)
+    kept_at: dt.datetime | None = None      # when the oldest kept figures shown were computed
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    def keep(self, report: str, arguments: dict, compute):
+        """``compute()``'s figures for this viewer, filters and ``arguments``, read from the
+        store when kept from unchanged data (``engine.reports.cache``); ``?fresh=1`` computes
+        them again."""
+        found = cache.cached(self.connection, report, self.viewer,
+                             {"filters": self.filters.args(), **arguments}, compute,
+                             keep_seconds=current_app.config["REPORT_KEEP_SECONDS"],
+                             fresh=request.args.get("fresh") == "1")
+        if found.stored and (self.kept_at is None or found.computed_at < self.kept_at):
+            self.kept_at = found.computed_at
+        return found.value
+
+    def fresh_url(self) -> str:
+        """This page with its figures computed again."""
+        args = request.args.to_dict()
+        args["fresh"] = "1"
+        return url_for(request.endpoint, **args)
 
     def add_error(self, name: str, message: str) -> None:
         self.errors.setdefault(name, []).append(message)
@@ -156,7 +177,22 @@ def filter_choices(state: ReportState) -> dict[str, Any]:
 
 
 def _choices(connection: Connection, state: ReportState) -> dict[str, Any]:
-    viewer = state.viewer
+    runs_query = (select(EvaluationRun.id, EvaluationRun.as_of, EvaluationRun.ruleset_id)
+                  .where(EvaluationRun.status == "completed")
+                  .order_by(EvaluationRun.id.desc()).limit(RUN_CHOICES))
+    if state.filters.ruleset:
+        runs_query = runs_query.where(EvaluationRun.ruleset_id == state.filters.ruleset)
+    runs = connection.execute(runs_query).all()
+    places = cache.cached(connection, "filter choices", state.viewer, {},
+                          lambda: _visible_choices(connection, state.viewer),
+                          keep_seconds=current_app.config["REPORT_KEEP_SECONDS"],
+                          fresh=request.args.get("fresh") == "1").value
+    return {"rulesets": state.rulesets, "runs": runs, **places}
+
+
+def _visible_choices(connection: Connection, viewer: Viewer) -> dict[str, list]:
+    """The owners, teams, regions, cities and customer types ``viewer`` may see (each read
+    over every customer in view, so kept like a report's figures)."""
     visible = access.customers(viewer)
 
     def distinct(column):
@@ -170,13 +206,7 @@ def _choices(connection: Connection, state: ReportState) -> dict[str, Any]:
     teams = list(connection.scalars(select(User.team).distinct()
                                     .where(users, User.team.is_not(None))
                                     .order_by(User.team).limit(CHOICES_LIMIT)))
-    runs_query = (select(EvaluationRun.id, EvaluationRun.as_of, EvaluationRun.ruleset_id)
-                  .where(EvaluationRun.status == "completed")
-                  .order_by(EvaluationRun.id.desc()).limit(RUN_CHOICES))
-    if state.filters.ruleset:
-        runs_query = runs_query.where(EvaluationRun.ruleset_id == state.filters.ruleset)
-    runs = connection.execute(runs_query).all()
-    return {"rulesets": state.rulesets, "runs": runs, "owners": owners, "teams": teams,
+    return {"owners": [tuple(owner) for owner in owners], "teams": teams,
             "regions": distinct(Customer.region), "cities": distinct(Customer.city),
             "types": distinct(Customer.type)}
 
@@ -203,7 +233,7 @@ def render_report(template: str, state: ReportState, *, title, **context) -> Res
     """The report page; 400 when the query had problems (they show at their fields)."""
     body = render_template(template, state=state, filters=state.filters, errors=state.errors,
                            choices=filter_choices(state), field_labels=FIELD_LABELS,
-                           title=title, **context)
+                           title=title, local_time=local_time, **context)
     return Response(body, status=400 if state.errors else 200)
 
 

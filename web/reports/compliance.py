@@ -70,7 +70,8 @@ def compliance():
         period = read_period(state, session)
         data = None
         if state.ok and period is not None:
-            data = sop.compliance(session, state.viewer, state.filters, period, (view,))
+            data = state.keep("compliance", {"period": period, "view": view}, lambda: (
+                sop.compliance(session, state.viewer, state.filters, period, (view,))))
         fmt = state.export_format()
         if fmt and state.ok and data is not None:
             headers, rows = _table(state, data, view)

@@ -46,8 +46,10 @@ def concentration():
         table = state.choice_arg("table", TABLES, "curve")
         curve = kpis = None
         if state.ok and metric:
-            curve = engine_concentration.pareto(session, state.viewer, state.filters, metric)
-            kpis = engine_concentration.segment_kpis(session, state.viewer, state.filters)
+            curve = state.keep("pareto", {"metric": metric}, lambda: (
+                engine_concentration.pareto(session, state.viewer, state.filters, metric)))
+            kpis = state.keep("segment kpis", {}, lambda: (
+                engine_concentration.segment_kpis(session, state.viewer, state.filters)))
         context = _context(state, curve, kpis, labels, metric) if curve is not None else {}
         fmt = state.export_format()
         if fmt and state.ok and curve is not None:

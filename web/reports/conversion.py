@@ -49,7 +49,8 @@ def conversion():
         period = read_period(state, session)
         data = None
         if state.ok and period is not None:
-            data = engine_conversion.conversion(session, state.viewer, state.filters, period)
+            data = state.keep("conversion", {"period": period}, lambda: (
+                engine_conversion.conversion(session, state.viewer, state.filters, period)))
         fmt = state.export_format()
         context = _context(state, data, view, from_segment, segments) if data else {}
         if fmt and state.ok and data is not None:

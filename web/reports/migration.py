@@ -39,12 +39,14 @@ def migration():
         filters = state.filters
         if state.ok and filters.run:
             runs = engine_migration.last_runs(connection, filters, n)
-            found = engine_migration.paths(connection, state.viewer, filters, runs)
             run_ids = [r["id"] for r in runs]
+            found = state.keep("migration paths", {"runs": run_ids}, lambda: (
+                engine_migration.paths(connection, state.viewer, filters, runs)))
             if filters.run_b in run_ids[:-1] and run_ids[-1] == filters.run:
                 cells = engine_migration.matrix_from_paths(found, run_ids.index(filters.run_b))
             elif filters.run_b:
-                cells = engine_migration.matrix(connection, state.viewer, filters)
+                cells = state.keep("migration matrix", {}, lambda: (
+                    engine_migration.matrix(connection, state.viewer, filters)))
     by_id = {s["id"]: s for s in segment_list}
 
     def label(segment_id) -> str:

@@ -27,6 +27,17 @@ def _fmt(value: float) -> float:
     return round(float(value), 4)
 
 
+def _figures(connection, state, axes, view: str) -> dict:
+    """Beyond the threshold (or when asked) the grid, which counts the points as it bins
+    them; else the points, which are their own count."""
+    threshold = engine_quadrant.DENSITY_THRESHOLD
+    if view == "density" or engine_quadrant.more_points_than(
+            connection, state.viewer, state.filters, axes, threshold):
+        return {"grid": engine_quadrant.density(connection, state.viewer, state.filters, axes)}
+    return {"points": engine_quadrant.points(connection, state.viewer, state.filters, axes,
+                                             limit=threshold)}
+
+
 @bp.get("/quadrant")
 @role_required(*READERS)
 def quadrant():
@@ -43,18 +54,13 @@ def quadrant():
             axes = engine_quadrant.run_axes(connection, filters.run)
             context["axes"] = axes
             if axes is not None:
-                # Beyond the threshold (or when asked) the grid, which counts the points as
-                # it bins them; else the points, which are their own count.
-                threshold = engine_quadrant.DENSITY_THRESHOLD
-                if view == "density" or engine_quadrant.more_points_than(
-                        connection, state.viewer, filters, axes, threshold):
-                    context["grid"] = engine_quadrant.density(connection, state.viewer,
-                                                              filters, axes)
+                figures = state.keep("quadrant", {"view": view}, lambda: (
+                    _figures(connection, state, axes, view)))
+                if "grid" in figures:
+                    context["grid"] = figures["grid"]
                     context["total"] = context["grid"]["count"]
                 else:
-                    found = engine_quadrant.points(connection, state.viewer, filters, axes,
-                                                   limit=threshold)
-                    context["points"], context["total"] = found, len(found)
+                    context["points"], context["total"] = figures["points"], len(figures["points"])
     filters = state.filters
     axes = context["axes"]
     if fmt and state.ok and axes is not None:

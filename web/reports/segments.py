@@ -32,7 +32,8 @@ def segments():
         fmt = state.export_format()
         segment_list = state.segments()
         if state.ok and state.filters.run:
-            rows = engine_segments.segment_counts(connection, state.viewer, state.filters, by)
+            rows = state.keep("segments", {"by": by}, lambda: engine_segments.segment_counts(
+                connection, state.viewer, state.filters, by))
     filters = state.filters
     by_id = {s["id"]: s for s in segment_list}
     ids = [s["id"] for s in segment_list]

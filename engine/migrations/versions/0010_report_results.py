@@ -1,4 +1,5 @@
-"""report results: a report's figures kept for the next reader while the data is unchanged
+"""report results: a report's figures kept for the next reader while the data is unchanged;
+tasks indexed by completion time, which the data stamp reads
 
 Revision ID: 0010
 Revises: 0009
@@ -31,10 +32,14 @@ def upgrade() -> None:
     with op.batch_alter_table('report_results', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_report_results_computed_at'), ['computed_at'],
                               unique=False)
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tasks_completed_at'), ['completed_at'], unique=False)
 
 
 def downgrade() -> None:
     """Downgrade schema."""
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_tasks_completed_at'))
     with op.batch_alter_table('report_results', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_report_results_computed_at'))
     op.drop_table('report_results')

@@ -1,0 +1,183 @@
+"""Report figures kept for the next reader (table ``report_results``).
+
+A report over 100,000 customers and eight stored runs costs seconds of SQL; the quarterly review
+opens the same few pages many times while the data stands still. ``cached`` answers a report
+from the figures computed last time when nothing they depend on has changed since, and computes
+them (and keeps them) otherwise.
+
+- **Key**: the report's name, its arguments (runs resolved to ids, period, view...) and the
+  viewer's scope — every admin shares one; any other viewer has their own, so the permission
+  policy stays the one that computed the figures.
+- **Stamp**: a fingerprint of the data, read in one statement from primary keys and indexed
+  columns: the latest audit entry (imports, merges, profile and user edits, publications, task
+  moves made in the app...), evaluation runs started and finished, tasks created and completed,
+  visits recorded, segment overrides. Figures whose stamp differs are computed again.
+- **Age**: kept figures are used for at most ``Settings.report_keep_seconds`` (a change made
+  outside the app, straight in the database, shows after that at the latest); 0 keeps nothing.
+  The page says when its figures were computed and offers to compute them again.
+
+Payloads are JSON; dates, tuples and the report dataclasses in ``TYPES`` are tagged so
+that a kept result reads back equal to the computed one. Keeping is best effort: a failure to
+read or store a row is logged and the figures are computed as if nothing were kept.
+"""
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import hashlib
+import json
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Generic, TypeVar
+
+from sqlalchemy import Connection, delete, func, select
+from sqlalchemy.exc import SQLAlchemyError
+
+from engine.access import Viewer
+from engine.models import (AuditEntry, EvaluationRun, ReportResult, SegmentOverride, Task,
+                           Visit, utcnow)
+from engine.reports.compliance import Period
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+TYPES: dict[str, type] = {"Period": Period}     # the dataclasses a payload may hold
+
+
+@dataclass(frozen=True)
+class Cached(Generic[T]):
+    """A report's figures, when they were computed and whether they came from the store."""
+
+    value: T
+    computed_at: dt.datetime
+    stored: bool
+
+
+def scope(viewer: Viewer) -> str:
+    """Whose view the figures are: one for every admin, else the viewer's own."""
+    return "admin" if viewer.is_admin else f"{viewer.role}:{viewer.id}"
+
+
+def data_stamp(connection: Connection) -> str:
+    """A fingerprint of what reports read, from maxima over primary keys and indexed columns."""
+    parts = (select(func.max(AuditEntry.id)), select(func.max(EvaluationRun.id)),
+             select(func.count(EvaluationRun.finished_at)), select(func.max(Task.id)),
+             select(func.max(Task.completed_at)), select(func.max(Visit.id)),
+             select(func.max(SegmentOverride.id)))
+    row = connection.execute(select(*[part.scalar_subquery() for part in parts])).one()
+    return "/".join("" if value is None else str(value) for value in row)
+
+
+def report_key(report: str, viewer: Viewer, arguments: dict) -> str:
+    text = json.dumps({"report": report, "scope": scope(viewer), "arguments": encode(arguments)},
+                      sort_keys=True, ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def cached(connection: Connection, report: str, viewer: Viewer, arguments: dict,
+           compute: Callable[[], T], *, keep_seconds: float, fresh: bool = False) -> Cached[T]:
+    """``compute()``'s figures, from the store when kept under the same key and stamp less than
+    ``keep_seconds`` ago (and not ``fresh``); computed and stored otherwise."""
+    if keep_seconds <= 0:
+        return Cached(compute(), utcnow(), stored=False)
+    key = report_key(report, viewer, arguments)
+    stamp = data_stamp(connection)
+    if not fresh:
+        found = _read(connection, key, stamp, keep_seconds)
+        if found is not None:
+            return found
+    started = time.perf_counter()
+    value = compute()
+    computed_at = utcnow()
+    _store(connection, ReportResult(key=key, report=report, stamp=stamp,
+                                    computed_at=computed_at,
+                                    seconds=time.perf_counter() - started,
+                                    payload=json.dumps(encode(value), ensure_ascii=False)),
+           keep_seconds)
+    return Cached(value, computed_at, stored=False)
+
+
+def _read(connection: Connection, key: str, stamp: str, keep_seconds: float) -> Cached | None:
+    table = ReportResult.__table__
+    since = utcnow() - dt.timedelta(seconds=keep_seconds)
+    try:
+        with connection.begin_nested():     # a failure must not end the reader's transaction
+            row = connection.execute(select(table.c.payload, table.c.computed_at).where(
+                table.c.key == key, table.c.stamp == stamp,
+                table.c.computed_at > since)).first()
+        if row is None:
+            return None
+        return Cached(decode(json.loads(row.payload)), row.computed_at, stored=True)
+    except (SQLAlchemyError, ValueError, KeyError, TypeError) as error:
+        log.warning("report %s: kept figures could not be read (%s); computing them", key,
+                    error)
+        return None
+
+
+def _store(connection: Connection, row: ReportResult, keep_seconds: float) -> None:
+    """Replace the key's row and drop rows past their age, in a transaction of its own."""
+    table = ReportResult.__table__
+    since = row.computed_at - dt.timedelta(seconds=keep_seconds)
+    values = {c.name: getattr(row, c.name) for c in table.columns}
+    try:
+        with connection.engine.begin() as writer:
+            writer.execute(delete(table).where(
+                (table.c.key == row.key) | (table.c.computed_at <= since)))
+            writer.execute(table.insert().values(**values))
+    except SQLAlchemyError as error:     # e.g. another reader stored the same key just now
+        log.warning("report %s: figures not kept (%s)", row.report,
+                    str(error).splitlines()[0])
+
+
+# --- the payload codec -----------------------------------------------------------------------
+
+def encode(value: Any) -> Any:
+    """``value`` as JSON-ready data; what JSON cannot tell apart is tagged."""
+    if value is None or isinstance(value, bool | int | str):
+        return value
+    if isinstance(value, float):
+        return value if value == value and abs(value) != float("inf") else {"__float__":
+                                                                           repr(value)}
+    if isinstance(value, dt.datetime):
+        return {"__datetime__": value.isoformat()}
+    if isinstance(value, dt.date):
+        return {"__date__": value.isoformat()}
+    if isinstance(value, tuple):
+        return {"__tuple__": [encode(v) for v in value]}
+    if isinstance(value, list):
+        return [encode(v) for v in value]
+    if isinstance(value, dict):
+        if all(isinstance(k, str) and not k.startswith("__") for k in value):
+            return {k: encode(v) for k, v in value.items()}
+        return {"__items__": [[encode(k), encode(v)] for k, v in value.items()]}
+    if dataclasses.is_dataclass(value) and TYPES.get(type(value).__name__) is type(value):
+        return {"__type__": type(value).__name__,
+                "fields": {f.name: encode(getattr(value, f.name))
+                           for f in dataclasses.fields(value)}}
+    raise TypeError(f"a report result cannot hold {type(value).__name__}")
+
+
+def decode(value: Any) -> Any:
+    """The inverse of ``encode``."""
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if "__datetime__" in value:
+        return dt.datetime.fromisoformat(value["__datetime__"])
+    if "__date__" in value:
+        return dt.date.fromisoformat(value["__date__"])
+    if "__tuple__" in value:
+        return tuple(decode(v) for v in value["__tuple__"])
+    if "__float__" in value:
+        return float(value["__float__"])
+    if "__items__" in value:
+        return {_hashable(decode(k)): decode(v) for k, v in value["__items__"]}
+    if "__type__" in value:
+        cls = TYPES[value["__type__"]]
+        return cls(**{name: decode(v) for name, v in value["fields"].items()})
+    return {k: decode(v) for k, v in value.items()}
+
+
+def _hashable(key: Any) -> Any:
+    return tuple(key) if isinstance(key, list) else key
