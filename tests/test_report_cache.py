@@ -8,13 +8,14 @@ from __future__ import annotations
 import datetime as dt
 import json
 import math
+import time
 
 import pytest
 from sqlalchemy import select, text, update
 
 from engine import audit
 from engine.access import Viewer
-from engine.db import transaction
+from engine.db import WRITE_OPTION, transaction
 from engine.models import EvaluationRun, ReportResult, Task, Visit, utcnow
 from engine.reports import cache
 from engine.reports.compliance import Period
@@ -152,6 +153,23 @@ def test_a_store_that_fails_costs_only_time(engine, caplog):
     finally:
         with engine.begin() as connection:
             connection.execute(text("ALTER TABLE report_results_away RENAME TO report_results"))
+
+
+def test_a_store_waits_briefly_for_a_writer_then_gives_up(engine, caplog):
+    compute = Counter([1])
+    with engine.connect().execution_options(**{WRITE_OPTION: True}) as holder:
+        holder.begin()                           # on SQLite, an import's write lock
+        if engine.dialect.name == "postgresql":
+            holder.exec_driver_sql("LOCK TABLE report_results IN EXCLUSIVE MODE")
+        try:
+            started = time.perf_counter()
+            assert fetch(engine, compute).value == [1]
+            assert time.perf_counter() - started < 5
+        finally:
+            holder.rollback()
+    assert "figures not kept" in caplog.text
+    assert fetch(engine, compute).stored is False        # nothing was kept
+    assert fetch(engine, compute).stored is True         # the lock is gone: kept now
 
 
 # --- the pages ---------------------------------------------------------------------------------

@@ -28,8 +28,9 @@ import hashlib
 import json
 import logging
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Callable, Generic, TypeVar
+from typing import Any, Callable, Generic, Iterator, TypeVar
 
 from sqlalchemy import Connection, delete, func, select
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,6 +43,7 @@ from engine.reports.compliance import Period
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 TYPES: dict[str, type] = {"Period": Period}     # the dataclasses a payload may hold
+STORE_WAIT_MS = 250
 
 
 @dataclass(frozen=True)
@@ -115,18 +117,37 @@ def _read(connection: Connection, key: str, stamp: str, keep_seconds: float) -> 
 
 
 def _store(connection: Connection, row: ReportResult, keep_seconds: float) -> None:
-    """Replace the key's row and drop rows past their age, in a transaction of its own."""
+    """Replace the key's row and drop rows past their age, in a transaction of its own that
+    waits at most ``STORE_WAIT_MS`` for a lock (an import holding SQLite's write lock must not
+    hold up a report page)."""
     table = ReportResult.__table__
     since = row.computed_at - dt.timedelta(seconds=keep_seconds)
     values = {c.name: getattr(row, c.name) for c in table.columns}
     try:
-        with connection.engine.begin() as writer:
+        with connection.engine.connect() as writer, _short_waits(writer), writer.begin():
+            if writer.dialect.name == "postgresql":
+                writer.exec_driver_sql(f"SET LOCAL lock_timeout = {STORE_WAIT_MS}")
             writer.execute(delete(table).where(
                 (table.c.key == row.key) | (table.c.computed_at <= since)))
             writer.execute(table.insert().values(**values))
     except SQLAlchemyError as error:     # e.g. another reader stored the same key just now
         log.warning("report %s: figures not kept (%s)", row.report,
                     str(error).splitlines()[0])
+
+
+@contextmanager
+def _short_waits(connection: Connection) -> Iterator[None]:
+    """On SQLite, the connection's busy timeout is ``STORE_WAIT_MS`` while in the block."""
+    if connection.dialect.name != "sqlite":
+        yield
+        return
+    sqlite = connection.connection.driver_connection     # outside any transaction
+    before = sqlite.execute("PRAGMA busy_timeout").fetchone()[0]
+    sqlite.execute(f"PRAGMA busy_timeout = {STORE_WAIT_MS}")
+    try:
+        yield
+    finally:
+        sqlite.execute(f"PRAGMA busy_timeout = {int(before)}")
 
 
 # --- the payload codec -----------------------------------------------------------------------
