@@ -55,14 +55,14 @@ def test_a_payload_reads_back_equal():
              "paths": [{"segments": ("star", None, "dog"), "count": 3}],
              "points": [(0.0, 0.0), (0.5, 0.8)], "none_key": {None: 1, "a": 2},
              "tuple_key": {("star", "dog"): 4}, "__looks_tagged": "x", "nested": [[1, 2.5]]}
-    again = cache.decode(json.loads(json.dumps(cache.encode(value))))
+    again = cache.loads(json.dumps(cache.encode(value)))
     assert again == value
     assert isinstance(again["period"], Period) and again["period"].days == 90
     assert isinstance(again["paths"][0]["segments"], tuple)
 
 
 def test_floats_json_cannot_hold_read_back():
-    again = cache.decode(cache.encode([math.inf, -math.inf, math.nan, 0.1]))
+    again = cache.loads(json.dumps(cache.encode([math.inf, -math.inf, math.nan, 0.1])))
     assert again[:2] == [math.inf, -math.inf] and math.isnan(again[2]) and again[3] == 0.1
 
 
@@ -111,6 +111,15 @@ def test_kept_figures_age_out(engine):
 
 def _audit(session, small):
     audit.record(session, "test", "customer.update", "customer", "D1")
+
+
+def test_signing_in_changes_nothing_reports_read(engine, small):
+    compute = Counter([1])
+    fetch(engine, compute)
+    with transaction(engine) as session:
+        for action in ("login.succeeded", "token.create", "job.enqueue", "user.password"):
+            audit.record(session, "m1", action, "user", "m1")
+    assert fetch(engine, compute).stored is True and compute.calls == 1
 
 
 def _visit(session, small):

@@ -9,8 +9,9 @@ them (and keeps them) otherwise.
   viewer's scope — every admin shares one; any other viewer has their own, so the permission
   policy stays the one that computed the figures.
 - **Stamp**: a fingerprint of the data, read in one statement from primary keys and indexed
-  columns: the latest audit entry (imports, merges, profile and user edits, publications, task
-  moves made in the app...), evaluation runs started and finished, tasks created and completed,
+  columns: the latest audit entry of a change (imports, merges, profile and user edits,
+  publications, task moves made in the app...; not sign-ins and other ``QUIET_ACTIONS``),
+  evaluation runs started and finished, tasks created and completed,
   visits recorded, segment overrides. Figures whose stamp differs are computed again.
 - **Age**: kept figures are used for at most ``Settings.report_keep_seconds`` (a change made
   outside the app, straight in the database, shows after that at the latest); 0 keeps nothing.
@@ -32,7 +33,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Callable, Generic, Iterator, TypeVar
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, delete, func, not_, or_, select
 from sqlalchemy.exc import SQLAlchemyError
 
 from engine.access import Viewer
@@ -44,6 +45,10 @@ log = logging.getLogger(__name__)
 T = TypeVar("T")
 TYPES: dict[str, type] = {"Period": Period}     # the dataclasses a payload may hold
 STORE_WAIT_MS = 250
+# Audit entries of actions that change nothing a report reads (signing in, tokens, jobs,
+# notifications, the scheduler's bookkeeping, pins, passwords, drafts): not part of the stamp.
+QUIET_ACTIONS = ("login.", "token.", "job.", "notification.", "scheduler.", "golden.",
+                 "user.password", "definition.version")
 
 
 @dataclass(frozen=True)
@@ -62,7 +67,10 @@ def scope(viewer: Viewer) -> str:
 
 def data_stamp(connection: Connection) -> str:
     """A fingerprint of what reports read, from maxima over primary keys and indexed columns."""
-    parts = (select(func.max(AuditEntry.id)), select(func.max(EvaluationRun.id)),
+    quiet = or_(*[AuditEntry.action.startswith(action) for action in QUIET_ACTIONS])
+    latest_change = (select(AuditEntry.id).where(not_(quiet))
+                     .order_by(AuditEntry.id.desc()).limit(1))
+    parts = (latest_change, select(func.max(EvaluationRun.id)),
              select(func.count(EvaluationRun.finished_at)), select(func.max(Task.id)),
              select(func.max(Task.completed_at)), select(func.max(Visit.id)),
              select(func.max(SegmentOverride.id)))
@@ -109,7 +117,7 @@ def _read(connection: Connection, key: str, stamp: str, keep_seconds: float) -> 
                 table.c.computed_at > since)).first()
         if row is None:
             return None
-        return Cached(decode(json.loads(row.payload)), row.computed_at, stored=True)
+        return Cached(loads(row.payload), row.computed_at, stored=True)
     except (SQLAlchemyError, ValueError, KeyError, TypeError) as error:
         log.warning("report %s: kept figures could not be read (%s); computing them", key,
                     error)
@@ -178,26 +186,29 @@ def encode(value: Any) -> Any:
     raise TypeError(f"a report result cannot hold {type(value).__name__}")
 
 
-def decode(value: Any) -> Any:
-    """The inverse of ``encode``."""
-    if isinstance(value, list):
-        return [decode(v) for v in value]
-    if not isinstance(value, dict):
+def loads(text: str) -> Any:
+    """The inverse of ``json.dumps(encode(value))``: each object untagged as it is read."""
+    return json.loads(text, object_hook=_untag)
+
+
+def _untag(value: dict) -> Any:
+    """One JSON object, its members already decoded, as what ``encode`` tagged it from."""
+    if len(value) > 2 or not value:
         return value
-    if "__datetime__" in value:
-        return dt.datetime.fromisoformat(value["__datetime__"])
-    if "__date__" in value:
-        return dt.date.fromisoformat(value["__date__"])
-    if "__tuple__" in value:
-        return tuple(decode(v) for v in value["__tuple__"])
-    if "__float__" in value:
-        return float(value["__float__"])
-    if "__items__" in value:
-        return {_hashable(decode(k)): decode(v) for k, v in value["__items__"]}
-    if "__type__" in value:
-        cls = TYPES[value["__type__"]]
-        return cls(**{name: decode(v) for name, v in value["fields"].items()})
-    return {k: decode(v) for k, v in value.items()}
+    tag = next(iter(value))
+    if tag == "__datetime__":
+        return dt.datetime.fromisoformat(value[tag])
+    if tag == "__date__":
+        return dt.date.fromisoformat(value[tag])
+    if tag == "__tuple__":
+        return tuple(value[tag])
+    if tag == "__float__":
+        return float(value[tag])
+    if tag == "__items__":
+        return {_hashable(k): v for k, v in value[tag]}
+    if tag == "__type__":
+        return TYPES[value[tag]](**value["fields"])
+    return value
 
 
 def _hashable(key: Any) -> Any:

@@ -49,8 +49,9 @@ def conversion():
         period = read_period(state, session)
         data = None
         if state.ok and period is not None:
-            data = state.keep("conversion", {"period": period}, lambda: (
-                engine_conversion.conversion(session, state.viewer, state.filters, period)))
+            data = state.keep("conversion", {"period": period, "view": view}, lambda: (
+                _for_view(engine_conversion.conversion(session, state.viewer, state.filters,
+                                                       period), view)))
         fmt = state.export_format()
         context = _context(state, data, view, from_segment, segments) if data else {}
         if fmt and state.ok and data is not None:
@@ -67,6 +68,11 @@ def conversion():
                  "choices": [("", _("Every segment"))]
                  + [(s["id"], localized(s["label"])) for s in segments]}],
             view=view, period=period, data=data, **context)
+
+
+def _for_view(data: dict, view: str) -> dict:
+    """What the page of ``view`` shows: the totals and that view's rows (by rep, thousands)."""
+    return {**data, "rows": {d: data["rows"][d] for d in ("total", view)}}
 
 
 def _label(state, segment_id):
