@@ -137,18 +137,35 @@ def _task_completed(session, small):
     task.status, task.completed_at = "done", utcnow()
 
 
-@pytest.mark.parametrize("change", [_audit, _visit, _run_finished, _task_completed],
-                         ids=["audit entry", "visit", "run finished", "task completed"])
-def test_a_change_to_what_reports_read_is_seen_at_once(engine, small, change):
+def _task_moved_in_the_app(session, small):
+    audit.record(session, "r1", "task.complete", "task", 1)
+
+
+@pytest.mark.parametrize("change, reads_work", [
+    (_audit, True), (_visit, True), (_run_finished, True), (_task_completed, True),
+    (_task_moved_in_the_app, True), (_audit, False), (_run_finished, False)],
+    ids=["audit entry", "visit", "run finished", "task completed", "task moved in the app",
+         "audit entry, scores only", "run finished, scores only"])
+def test_a_change_to_what_reports_read_is_seen_at_once(engine, small, change, reads_work):
     with transaction(engine) as session:
         if change is _task_completed and session.scalar(select(Task.id).limit(1)) is None:
             pytest.skip("the world has no task")
     compute = Counter([1])
-    fetch(engine, compute)
-    assert fetch(engine, compute).stored is True
+    fetch(engine, compute, work=reads_work)
+    assert fetch(engine, compute, work=reads_work).stored is True
     with transaction(engine) as session:
         change(session, small)
-    assert fetch(engine, compute).stored is False and compute.calls == 2
+    assert fetch(engine, compute, work=reads_work).stored is False and compute.calls == 2
+
+
+@pytest.mark.parametrize("change", [_visit, _task_completed, _task_moved_in_the_app],
+                         ids=["visit", "task completed", "task moved in the app"])
+def test_the_reps_work_changes_nothing_a_scores_report_reads(engine, small, change):
+    compute = Counter([1])
+    fetch(engine, compute, work=False)
+    with transaction(engine) as session:
+        change(session, small)
+    assert fetch(engine, compute, work=False).stored is True and compute.calls == 1
 
 
 def test_a_store_that_fails_costs_only_time(engine, caplog):

@@ -11,8 +11,9 @@ them (and keeps them) otherwise.
 - **Stamp**: a fingerprint of the data, read in one statement from primary keys and indexed
   columns: the latest audit entry of a change (imports, merges, profile and user edits,
   publications, task moves made in the app...; not sign-ins and other ``QUIET_ACTIONS``),
-  evaluation runs started and finished, tasks created and completed,
-  visits recorded, segment overrides. Figures whose stamp differs are computed again.
+  evaluation runs started and finished, segment overrides; and for the reports that read the
+  reps' work (SOP compliance, conversion, KPIs), tasks created and completed and visits
+  recorded. Figures whose stamp differs are computed again.
 - **Age**: kept figures are used for at most ``Settings.report_keep_seconds`` (a change made
   outside the app, straight in the database, shows after that at the latest); 0 keeps nothing.
   The page says when its figures were computed and offers to compute them again.
@@ -49,6 +50,8 @@ STORE_WAIT_MS = 250
 # notifications, the scheduler's bookkeeping, pins, passwords, drafts): not part of the stamp.
 QUIET_ACTIONS = ("login.", "token.", "job.", "notification.", "scheduler.", "golden.",
                  "user.password", "definition.version")
+# Actions on the reps' work, which only reports that read it (``work=True``) count.
+WORK_ACTIONS = ("task.", "tasks.", "workflow.")
 
 
 @dataclass(frozen=True)
@@ -65,15 +68,20 @@ def scope(viewer: Viewer) -> str:
     return "admin" if viewer.is_admin else f"{viewer.role}:{viewer.id}"
 
 
-def data_stamp(connection: Connection) -> str:
-    """A fingerprint of what reports read, from maxima over primary keys and indexed columns."""
-    quiet = or_(*[AuditEntry.action.startswith(action) for action in QUIET_ACTIONS])
+def data_stamp(connection: Connection, work: bool = True) -> str:
+    """A fingerprint of what reports read, from maxima over primary keys and indexed columns.
+
+    ``work``: the report reads the reps' work too (tasks done, visits recorded); without it,
+    completing a task or recording a visit does not count as a change."""
+    quiet_actions = QUIET_ACTIONS if work else QUIET_ACTIONS + WORK_ACTIONS
+    quiet = or_(*[AuditEntry.action.startswith(action) for action in quiet_actions])
     latest_change = (select(AuditEntry.id).where(not_(quiet))
                      .order_by(AuditEntry.id.desc()).limit(1))
-    parts = (latest_change, select(func.max(EvaluationRun.id)),
-             select(func.count(EvaluationRun.finished_at)), select(func.max(Task.id)),
-             select(func.max(Task.completed_at)), select(func.max(Visit.id)),
-             select(func.max(SegmentOverride.id)))
+    parts = [latest_change, select(func.max(EvaluationRun.id)),
+             select(func.count(EvaluationRun.finished_at)), select(func.max(SegmentOverride.id))]
+    if work:
+        parts += [select(func.max(Task.id)), select(func.max(Task.completed_at)),
+                  select(func.max(Visit.id))]
     row = connection.execute(select(*[part.scalar_subquery() for part in parts])).one()
     return "/".join("" if value is None else str(value) for value in row)
 
@@ -85,13 +93,15 @@ def report_key(report: str, viewer: Viewer, arguments: dict) -> str:
 
 
 def cached(connection: Connection, report: str, viewer: Viewer, arguments: dict,
-           compute: Callable[[], T], *, keep_seconds: float, fresh: bool = False) -> Cached[T]:
+           compute: Callable[[], T], *, keep_seconds: float, fresh: bool = False,
+           work: bool = True) -> Cached[T]:
     """``compute()``'s figures, from the store when kept under the same key and stamp less than
-    ``keep_seconds`` ago (and not ``fresh``); computed and stored otherwise."""
+    ``keep_seconds`` ago (and not ``fresh``); computed and stored otherwise. ``work``: the
+    figures depend on tasks and visits (``data_stamp``)."""
     if keep_seconds <= 0:
         return Cached(compute(), utcnow(), stored=False)
     key = report_key(report, viewer, arguments)
-    stamp = data_stamp(connection)
+    stamp = data_stamp(connection, work)
     if not fresh:
         found = _read(connection, key, stamp, keep_seconds)
         if found is not None:

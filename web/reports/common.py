@@ -77,14 +77,14 @@ class ReportState:
     def ok(self) -> bool:
         return not self.errors
 
-    def keep(self, report: str, arguments: dict, compute):
+    def keep(self, report: str, arguments: dict, compute, work: bool = False):
         """``compute()``'s figures for this viewer, filters and ``arguments``, read from the
-        store when kept from unchanged data (``engine.reports.cache``); ``?fresh=1`` computes
-        them again."""
+        store when kept from unchanged data (``engine.reports.cache``; ``work``: the figures
+        depend on tasks and visits too); ``?fresh=1`` computes them again."""
         found = cache.cached(self.connection, report, self.viewer,
                              {"filters": self.filters.args(), **arguments}, compute,
                              keep_seconds=current_app.config["REPORT_KEEP_SECONDS"],
-                             fresh=request.args.get("fresh") == "1")
+                             fresh=request.args.get("fresh") == "1", work=work)
         if found.stored and (self.kept_at is None or found.computed_at < self.kept_at):
             self.kept_at = found.computed_at
         return found.value
@@ -186,7 +186,7 @@ def _choices(connection: Connection, state: ReportState) -> dict[str, Any]:
     places = cache.cached(connection, "filter choices", state.viewer, {},
                           lambda: _visible_choices(connection, state.viewer),
                           keep_seconds=current_app.config["REPORT_KEEP_SECONDS"],
-                          fresh=request.args.get("fresh") == "1").value
+                          fresh=request.args.get("fresh") == "1", work=False).value
     return {"rulesets": state.rulesets, "runs": runs, **places}
 
 

@@ -71,7 +71,8 @@ def compliance():
         data = None
         if state.ok and period is not None:
             data = state.keep("compliance", {"period": period, "view": view}, lambda: (
-                sop.compliance(session, state.viewer, state.filters, period, (view,))))
+                sop.compliance(session, state.viewer, state.filters, period, (view,))),
+                work=True)
         fmt = state.export_format()
         if fmt and state.ok and data is not None:
             headers, rows = _table(state, data, view)

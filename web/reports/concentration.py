@@ -49,7 +49,8 @@ def concentration():
             curve = state.keep("pareto", {"metric": metric}, lambda: (
                 engine_concentration.pareto(session, state.viewer, state.filters, metric)))
             kpis = state.keep("segment kpis", {}, lambda: (
-                engine_concentration.segment_kpis(session, state.viewer, state.filters)))
+                engine_concentration.segment_kpis(session, state.viewer, state.filters)),
+                work=True)
         context = _context(state, curve, kpis, labels, metric) if curve is not None else {}
         fmt = state.export_format()
         if fmt and state.ok and curve is not None:

@@ -51,7 +51,7 @@ def conversion():
         if state.ok and period is not None:
             data = state.keep("conversion", {"period": period, "view": view}, lambda: (
                 _for_view(engine_conversion.conversion(session, state.viewer, state.filters,
-                                                       period), view)))
+                                                       period), view)), work=True)
         fmt = state.export_format()
         context = _context(state, data, view, from_segment, segments) if data else {}
         if fmt and state.ok and data is not None:
