@@ -74,7 +74,9 @@ class Visit(Base):
     """A contact with a customer, imported or recorded by completing a visit or call task."""
 
     __tablename__ = "visits"
-    __table_args__ = (Index(None, "customer_id", "date"),)
+    # SOP compliance counts a customer's contacts on a channel in a range of days (0011).
+    __table_args__ = (Index(None, "customer_id", "date"),
+                      Index("ix_visits_customer_channel_date", "customer_id", "channel", "date"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     visit_id: Mapped[str] = mapped_column(String(100), unique=True)

@@ -64,7 +64,10 @@ class CustomerScore(Base):
     """A customer's result in one run, with the per-metric breakdown that explains it."""
 
     __tablename__ = "customer_scores"
-    __table_args__ = (UniqueConstraint("run_id", "customer_id"), Index(None, "customer_id"))
+    # The reports read a run's segments from an index alone (migration 0011).
+    __table_args__ = (UniqueConstraint("run_id", "customer_id"), Index(None, "customer_id"),
+                      Index("ix_customer_scores_run_segments", "run_id", "customer_id",
+                            "effective_segment"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     run_id: Mapped[int] = mapped_column(ForeignKey("evaluation_runs.id", ondelete="CASCADE"))
