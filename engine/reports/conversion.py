@@ -27,33 +27,49 @@ def conversion(session: Session, viewer, filters: ReportFilter,
     before, after = aliased(CustomerScore), aliased(CustomerScore)
     rates = sop.customer_rates(session, viewer, filters, period) if period else None
     band = sop.band_of(rates) if rates is not None else literal("none")
-    base = (select(before.customer_id, before.effective_segment.label("from_segment"),
-                   after.effective_segment.label("to_segment"), User.team,
-                   User.username, User.name.label("owner_name"), band.label("band"))
+    base = (select(Customer.owner_id, before.effective_segment.label("from_segment"),
+                   after.effective_segment.label("to_segment"), band.label("band"))
             .select_from(before)
             .join(Customer, Customer.id == before.customer_id)
             .outerjoin(after, and_(after.customer_id == before.customer_id,
-                                   after.run_id == filters.run))
-            .outerjoin(User, User.id == Customer.owner_id))
+                                   after.run_id == filters.run)))
     if rates is not None:
         base = base.outerjoin(rates, rates.c.customer_id == before.customer_id)
-    base = materialized(
-        base.where(before.run_id == filters.run_b, before.effective_segment.is_not(None),
-                   before.customer_id.in_(customer_ids(viewer, filters))), "base")
-    groups = {"total": (), "band": (base.c.band,), "team": (base.c.team,),
-              "owner": (base.c.username, base.c.owner_name)}
-    # One statement, the customers read once: a branch per dimension.
-    branches = [select(literal(dimension, String()).label("dimension"),
-                       cast(columns[0] if columns else literal("all"), String()).label("k"),
-                       cast(columns[1] if len(columns) > 1 else null(), String()).label("name"),
-                       base.c.from_segment, base.c.to_segment,
-                       func.count().label("customers"))
-                .group_by(*columns, base.c.from_segment, base.c.to_segment)
-                for dimension, columns in groups.items()]
+    base = base.where(before.run_id == filters.run_b, before.effective_segment.is_not(None),
+                      before.customer_id.in_(customer_ids(viewer, filters))).subquery("base")
+    # The customers counted once per owner, band and move; every dimension is a sum of those
+    # small rows: total, band and team over (team, band), the reps over the owners.
+    moves = materialized(
+        select(base.c.owner_id, base.c.band, base.c.from_segment, base.c.to_segment,
+               func.count().label("customers"))
+        .group_by(base.c.owner_id, base.c.band, base.c.from_segment, base.c.to_segment),
+        "moves")
+    owner = aliased(User)
+    by_owner = moves.outerjoin(owner, owner.id == moves.c.owner_id)
+    count = func.sum(moves.c.customers)
+    branches = [
+        select(literal("team", String()).label("dimension"), owner.team.label("k"),
+               moves.c.band, cast(null(), String()).label("name"),
+               moves.c.from_segment, moves.c.to_segment, count.label("customers"))
+        .select_from(by_owner)
+        .group_by(owner.team, moves.c.band, moves.c.from_segment, moves.c.to_segment),
+        select(literal("owner", String()).label("dimension"), owner.username.label("k"),
+               cast(null(), String()).label("band"), owner.name.label("name"),
+               moves.c.from_segment, moves.c.to_segment, count.label("customers"))
+        .select_from(by_owner)
+        .group_by(owner.username, owner.name, moves.c.from_segment, moves.c.to_segment)]
+    totals: dict[tuple, int] = {}
     for row in session.execute(union_all(*branches)):
-        result["rows"][row.dimension].append(
-            {"key": row.k, "name": row.name, "from": row.from_segment, "to": row.to_segment,
-             "customers": int(row.customers)})
+        if row.dimension == "owner":
+            keys = [("owner", row.k, row.name)]
+        else:
+            keys = [("total", "all", None), ("band", row.band, None), ("team", row.k, None)]
+        for key in keys:
+            move = (*key, row.from_segment, row.to_segment)
+            totals[move] = totals.get(move, 0) + int(row.customers)
+    for (dimension, key, name, from_segment, to_segment), customers in totals.items():
+        result["rows"][dimension].append({"key": key, "name": name, "from": from_segment,
+                                          "to": to_segment, "customers": customers})
     return result
 
 
