@@ -1,16 +1,15 @@
 """Migration between runs: the from → to matrix of effective segments between ``run_b`` and
 ``run``; and the paths of customers across the last N completed runs of a ruleset.
 
-Customers are those of ``customer_condition(viewer, filters)`` scored in ``filters.run`` (by
-id, ``customer_ids``: no customer row is read); a customer without a score in an earlier run has
-the segment None there ("not scored")."""
+Customers are those of ``customer_condition(viewer, filters)`` scored in ``filters.run``; a
+customer without a score in an earlier run has the segment None there ("not scored")."""
 from __future__ import annotations
 
 from sqlalchemy import Connection, func, select
 
 from engine.access import Viewer
-from engine.models import CustomerScore, EvaluationRun
-from engine.reports.filters import ReportFilter, customer_ids
+from engine.models import Customer, CustomerScore, EvaluationRun
+from engine.reports.filters import ReportFilter, customer_condition
 
 
 def matrix(connection: Connection, viewer: Viewer, filters: ReportFilter) -> list[dict]:
@@ -20,10 +19,10 @@ def matrix(connection: Connection, viewer: Viewer, filters: ReportFilter) -> lis
     before = CustomerScore.__table__.alias("before")
     query = (select(before.c.effective_segment.label("from"),
                     now.c.effective_segment.label("to"), func.count().label("count"))
-             .select_from(now.outerjoin(before, (before.c.customer_id == now.c.customer_id)
-                                        & (before.c.run_id == filters.run_b)))
-             .where(now.c.run_id == filters.run,
-                    now.c.customer_id.in_(customer_ids(viewer, filters)))
+             .select_from(now.join(Customer, Customer.id == now.c.customer_id)
+                          .outerjoin(before, (before.c.customer_id == now.c.customer_id)
+                                     & (before.c.run_id == filters.run_b)))
+             .where(now.c.run_id == filters.run, customer_condition(viewer, filters))
              .group_by(before.c.effective_segment, now.c.effective_segment))
     return [dict(row) for row in connection.execute(query).mappings()]
 
@@ -45,7 +44,7 @@ def paths(connection: Connection, viewer: Viewer, filters: ReportFilter,
     if not runs:
         return []
     last = CustomerScore.__table__.alias("s_last")
-    source = last
+    source = last.join(Customer, Customer.id == last.c.customer_id)
     columns = []
     for i, run in enumerate(runs[:-1]):
         alias = CustomerScore.__table__.alias(f"s{i}")
@@ -55,8 +54,7 @@ def paths(connection: Connection, viewer: Viewer, filters: ReportFilter,
     columns.append(last.c.effective_segment.label(f"seg{len(runs) - 1}"))
     count = func.count().label("count")
     query = (select(*columns, count).select_from(source)
-             .where(last.c.run_id == runs[-1]["id"],
-                    last.c.customer_id.in_(customer_ids(viewer, filters)))
+             .where(last.c.run_id == runs[-1]["id"], customer_condition(viewer, filters))
              .group_by(*columns))
     found = [{"segments": tuple(row[:-1]), "count": row[-1]}
              for row in connection.execute(query).all()]

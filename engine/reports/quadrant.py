@@ -13,7 +13,7 @@ from sqlalchemy import Connection, and_, case, func, literal, select, true
 from engine.definitions.published import build_spec
 from engine.definitions.ruleset_specs import Quadrant
 from engine.models import Customer, CustomerScore, DefinitionVersion, EvaluationRun
-from engine.reports.filters import ReportFilter, customer_ids
+from engine.reports.filters import ReportFilter, customer_condition
 from engine.reports.scores_sql import axis_score, floor_int, materialized
 from engine.access import Viewer
 
@@ -57,15 +57,11 @@ def run_axes(connection: Connection, run_id: int) -> QuadrantAxes | None:
 
 
 def _scores(connection: Connection, viewer: Viewer, filters: ReportFilter, axes: QuadrantAxes):
-    """The scores table, the axis scores and the condition on the scores of the points: the
-    customer in view by id (``customer_ids``), so that only the points' own columns are read
-    and not every customer row, which carries its profile."""
     dialect = connection.dialect.name
     score = CustomerScore.__table__
     x = axis_score(dialect, score.c.axes, axes.x)
     y = axis_score(dialect, score.c.axes, axes.y)
-    condition = and_(score.c.run_id == filters.run,
-                     score.c.customer_id.in_(customer_ids(viewer, filters)),
+    condition = and_(score.c.run_id == filters.run, customer_condition(viewer, filters),
                      x.is_not(None), y.is_not(None))
     return score, x, y, condition
 
@@ -73,7 +69,8 @@ def _scores(connection: Connection, viewer: Viewer, filters: ReportFilter, axes:
 def point_count(connection: Connection, viewer: Viewer, filters: ReportFilter,
                 axes: QuadrantAxes) -> int:
     score, x, y, condition = _scores(connection, viewer, filters, axes)
-    return connection.scalar(select(func.count()).select_from(score).where(condition))
+    return connection.scalar(select(func.count()).select_from(
+        score.join(Customer, Customer.id == score.c.customer_id)).where(condition))
 
 
 def more_points_than(connection: Connection, viewer: Viewer, filters: ReportFilter,
@@ -81,8 +78,9 @@ def more_points_than(connection: Connection, viewer: Viewer, filters: ReportFilt
     """Are there more than ``limit`` points? Stops reading at ``limit`` + 1 (no sort, nothing
     fetched), so a large run is told from a small one cheaply."""
     score, x, y, condition = _scores(connection, viewer, filters, axes)
-    first = (select(score.c.customer_id).select_from(score).where(condition)
-             .limit(limit + 1).subquery())
+    first = (select(score.c.customer_id).select_from(
+        score.join(Customer, Customer.id == score.c.customer_id)).where(condition)
+        .limit(limit + 1).subquery())
     return connection.scalar(select(func.count()).select_from(first)) > limit
 
 
@@ -107,7 +105,8 @@ def density(connection: Connection, viewer: Viewer, filters: ReportFilter,
     One statement: the scores read out of the JSON once (a materialized CTE), their ranges,
     and the cells binned over them."""
     score, x, y, condition = _scores(connection, viewer, filters, axes)
-    pts = materialized(select(x.label("x"), y.label("y")).select_from(score).where(condition),
+    source = score.join(Customer, Customer.id == score.c.customer_id)
+    pts = materialized(select(x.label("x"), y.label("y")).select_from(source).where(condition),
                        "quadrant_points")
     bounds = (select(func.min(pts.c.x).label("low_x"), func.max(pts.c.x).label("high_x"),
                      func.min(pts.c.y).label("low_y"), func.max(pts.c.y).label("high_y"),
